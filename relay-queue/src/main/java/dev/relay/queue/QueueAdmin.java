@@ -1,0 +1,41 @@
+package dev.relay.queue;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.LongConsumer;
+
+/** What the admin CLI calls: look inside the queue and change it. Every change is one transaction. */
+public interface QueueAdmin {
+
+    /** Messages matching the filter (any of their recipients matching), oldest first, paged. */
+    List<MessageView> list(QueueFilter filter, int offset, int limit);
+
+    /** One message: envelope, headers, recipients with their states, attempt history. */
+    Optional<MessageDetail> show(QueueId id);
+
+    /** Makes the unheld, non-final recipients of these messages due now; returns how many recipients. */
+    int retry(Collection<QueueId> ids);
+
+    /** Makes every unheld, non-final recipient due now, or only those last tried at {@code nextHop} when it is not null; progress receives the running count. */
+    int retryAll(String nextHop, LongConsumer progress);
+
+    /** Holds the non-final recipients of these messages; returns how many recipients. */
+    int hold(Collection<QueueId> ids);
+
+    /** Releases held recipients of these messages (they become due now); returns how many. */
+    int release(Collection<QueueId> ids);
+
+    /** Deletes these messages without any notification; returns how many messages. */
+    int delete(Collection<QueueId> ids);
+
+    /**
+     * Asks the forwarder to bounce the non-final recipients of these messages with {@code reason}
+     * (they become due now with {@link ClaimedRecipient#adminBounceReason()} set); returns how many recipients.
+     */
+    int bounce(Collection<QueueId> ids, String reason);
+
+    /** Counts by state and by next hop, and the age histogram of non-final recipients (like Postfix's qshape). */
+    QueueStats stats(List<Duration> ageBuckets);
+}

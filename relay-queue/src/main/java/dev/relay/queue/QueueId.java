@@ -1,0 +1,25 @@
+package dev.relay.queue;
+
+/**
+ * The short, unique, loggable id of a queued message, like Postfix's queue id (e.g.
+ * {@code 4F2A1B9C3D}). The receiver takes one at the first MAIL of a transaction, so that every
+ * log line and the {@code Received:} header can name it before the message is stored.
+ */
+public record QueueId(String value) {
+
+    public QueueId {
+        if (value == null || !value.matches("[0-9A-Za-z]{6,20}")) {
+            throw new IllegalArgumentException("not a queue id: " + value);
+        }
+    }
+
+    /** A new id, unique across restarts and across processes sharing the queue. */
+    public static QueueId generate() {
+        return QueueIds.next();
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}
