@@ -1,5 +1,7 @@
 package dev.relay.client.routing;
 
+import dev.relay.client.tls.TlsPolicy;
+
 import java.util.Objects;
 
 /**
@@ -10,7 +12,7 @@ import java.util.Objects;
  * @param host        a host or domain name, or an IP address (without brackets)
  * @param port        the TCP port
  * @param mxLookup    true for {@code host:port}, false for {@code [host]:port}
- * @param tls         the TLS policy (carried for the security issue)
+ * @param tls         the route's TLS policy, or null for the configured default ({@code client.tls})
  * @param auth        the name of a credential entry for SMTP AUTH, or null
  * @param concurrency the maximum of concurrent sessions to this next hop, 0 for the engine's default
  */
@@ -21,7 +23,6 @@ public record NextHop(String host, int port, boolean mxLookup, TlsPolicy tls, St
 
     public NextHop {
         Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(tls, "tls");
         if (host.isEmpty()) {
             throw new IllegalArgumentException("empty next-hop host");
         }
@@ -35,12 +36,12 @@ public record NextHop(String host, int port, boolean mxLookup, TlsPolicy tls, St
 
     /** MX lookup on {@code domain}, port 25, default options: the next hop of plain DNS routing. */
     public static NextHop mx(String domain) {
-        return new NextHop(Domains.normalize(domain), SMTP_PORT, true, TlsPolicy.OPPORTUNISTIC, null, 0);
+        return new NextHop(Domains.normalize(domain), SMTP_PORT, true, null, null, 0);
     }
 
     /** {@code [host]:port} with default options. */
     public static NextHop direct(String host, int port) {
-        return new NextHop(host, port, false, TlsPolicy.OPPORTUNISTIC, null, 0);
+        return new NextHop(host, port, false, null, null, 0);
     }
 
     /**
@@ -55,8 +56,8 @@ public record NextHop(String host, int port, boolean mxLookup, TlsPolicy tls, St
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder(destination());
-        if (tls != TlsPolicy.OPPORTUNISTIC) {
-            b.append(" tls=").append(tls.keyword());
+        if (tls != null) {
+            b.append(" tls=").append(tls.configName());
         }
         if (auth != null) {
             b.append(" auth=").append(auth);

@@ -1,5 +1,7 @@
 package dev.relay.client.routing;
 
+import dev.relay.client.tls.TlsPolicy;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -137,7 +139,7 @@ public final class RouteTable {
             }
             port = Integer.parseInt(rest.substring(1));
         }
-        TlsPolicy tls = TlsPolicy.OPPORTUNISTIC;
+        TlsPolicy tls = null;
         String auth = null;
         int concurrency = 0;
         java.util.Set<String> seen = new java.util.HashSet<>();
@@ -153,8 +155,9 @@ public final class RouteTable {
             }
             switch (name) {
                 case "tls" -> {
-                    tls = TlsPolicy.fromKeyword(value);
-                    if (tls == null) {
+                    try {
+                        tls = TlsPolicy.parse(value);
+                    } catch (IllegalArgumentException e) {
                         throw new RouteTableException(where + "bad tls=\"" + value
                                 + "\": expected none, opportunistic, required or implicit");
                     }

@@ -1,11 +1,20 @@
 package dev.relay.client.transport;
 
+import dev.relay.client.routing.NextHop;
 import dev.relay.client.routing.Target;
+import dev.relay.client.tls.CredentialsFile;
+import dev.relay.client.tls.OutboundTls;
+import dev.relay.client.tls.SmtpCredentials;
+import dev.relay.client.tls.TlsPolicy;
 import dev.relay.mail.BodyType;
 import dev.relay.mail.MailParameters;
 import dev.relay.mail.SmtpReply;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,10 +30,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.Optional;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
 import org.apache.commons.net.smtp.AuthenticatingSMTPClient;
+import javax.net.ssl.SSLException;
+import org.apache.commons.net.smtp.AuthenticatingSMTPClient.AUTH_METHOD;
 import org.apache.commons.net.smtp.SMTPConnectionClosedException;
 
 /**
@@ -32,7 +44,9 @@ import org.apache.commons.net.smtp.SMTPConnectionClosedException;
  * them, returning values, never booleans to ask about later.
  *
  * <p>Design. A {@link Connection} wraps one {@code AuthenticatingSMTPClient} (a subclass of
- * {@code SMTPClient} that adds EHLO, STARTTLS and AUTH for the security issue). Every phase sets
+ * {@code SMTPClient} that adds EHLO, STARTTLS and AUTH), made by {@link OutboundTls} for the
+ * route's TLS policy: STARTTLS when offered (required: defer when not offered or failed), EHLO
+ * again after it (RFC 3207 section 4.2), then AUTH when the route names credentials. Every phase sets
  * its own read timeout (RFC 5321 section 4.5.3.2); writes are bounded too: Java socket writes do
  * not time out, so a watchdog closes the socket when one write blocks longer than the phase's
  * timeout (a next hop that stops reading in the middle of DATA). The socket counts the bytes read
@@ -40,8 +54,10 @@ import org.apache.commons.net.smtp.SMTPConnectionClosedException;
  * {@link TransportSettings#maxReplyBytes()}: Commons Net would otherwise buffer a hostile
  * endless reply. Commons Net's 421 exception is turned into a deferral with the 421's text.
  *
- * <p>The content is streamed from the queue through a dot-stuffing stream (RFC 5321 section
- * 4.5.2) straight onto the socket: the message is never held in the heap.
+ * <p>The content is streamed from the queue through Commons Net's dot-stuffing writer (RFC 5321
+ * section 4.5.2), block by block: the message is never held in the heap. The client's encoding
+ * is ISO-8859-1, so every byte maps to one char and back unchanged (8-bit content is sent as is);
+ * SMTPUTF8 addresses are put on the wire as UTF-8 bytes the same way.
  *
  * <p>Errors: every {@link IOException} and timeout defers the recipients not yet decided (RFC 5321
  * section 3.8: "as if a 451 response had been received") and makes the connection unusable; 4xx
@@ -63,14 +79,20 @@ public final class SmtpTransport {
 
     private final TransportSettings settings;
     private final String heloName;
+    private final OutboundTls tls;
+    private final CredentialsFile credentials;
 
     /**
-     * @param settings timeouts and limits
-     * @param heloName the name we give in EHLO/HELO (our host name)
+     * @param settings    timeouts and limits
+     * @param heloName    the name we give in EHLO/HELO (our host name)
+     * @param tls         makes the Commons Net clients with the TLS policy of a route
+     * @param credentials the smarthost credentials for routes with {@code auth=}, or null for none
      */
-    public SmtpTransport(TransportSettings settings, String heloName) {
+    public SmtpTransport(TransportSettings settings, String heloName, OutboundTls tls, CredentialsFile credentials) {
         this.settings = settings;
         this.heloName = heloName;
+        this.tls = tls;
+        this.credentials = credentials;
     }
 
     public TransportSettings settings() {
@@ -78,62 +100,138 @@ public final class SmtpTransport {
     }
 
     /**
-     * Opens a session: TCP connect, the 220 greeting, EHLO (HELO when EHLO is refused with 5xx).
+     * Opens a session: TCP connect, the 220 greeting, EHLO (HELO when EHLO is refused with 5xx),
+     * STARTTLS and AUTH as the route asks.
      *
+     * @param target the address to connect to
+     * @param hop    the next hop it belongs to: TLS policy and credentials
      * @throws TransportException when no session could be opened; its reply says why
      */
-    public Connection connect(Target target) throws TransportException {
-        Client client = new Client();
+    public Connection connect(Target target, NextHop hop) throws TransportException {
+        TlsPolicy policy = tls.effective(hop.tls());
+        OutboundTls.Client client = tls.newClient(policy, target.hostName());
+        Session session = new Session(client);
         client.setConnectTimeout(millis(settings.connectTimeout()));
         client.setDefaultTimeout(millis(settings.greetingTimeout()));
-        client.setSocketFactory(new BoundedSocketFactory(client));
-        client.writeTimeout = settings.greetingTimeout().toMillis();
+        session.writeTimeout = settings.greetingTimeout().toMillis();
+        client.setSocketFactory(new BoundedSocketFactory(session, settings.maxReplyBytes()));
         try {
             client.connect(target.address(), target.port());
         } catch (SMTPConnectionClosedException e) {
             // 421 at the greeting (RFC 5321 section 3.1): the server is not taking mail now.
             SmtpReply reply = replyOf(client, SmtpReply.of(421, "4.4.2", target + " closed the connection at the greeting"));
-            client.disconnectQuietly();
+            session.disconnectQuietly();
             throw new TransportException(reply, false, e);
         } catch (IOException e) {
-            client.disconnectQuietly();
-            boolean tcp = !client.socketConnected;
-            String what = tcp ? "connect to " + target : "no greeting from " + target;
-            throw new TransportException(SmtpReply.of(421, "4.4.1", what + ": " + describe(e)), tcp, e);
+            session.disconnectQuietly();
+            boolean tcp = !session.socketConnected;
+            String what = tcp ? "connect to " + target : (e instanceof SSLException
+                    ? "TLS handshake with " + target + " failed" : "no greeting from " + target);
+            throw new TransportException(SmtpReply.of(421, tcp ? "4.4.1" : "4.4.2", what + ": " + describe(e)), tcp, e);
         }
         SmtpReply greeting = replyOf(client, null);
         if (!greeting.isPositive()) {
-            client.disconnectQuietly();
+            session.disconnectQuietly();
             throw new TransportException(temporary(greeting, target + " refused to talk to me"), false, null);
         }
-        Map<String, String> extensions;
+        String phase = "EHLO";
         try {
-            client.phase(settings.heloTimeout());
-            client.ehlo(heloName);
-            SmtpReply ehlo = replyOf(client, null);
-            if (ehlo.isPositive()) {
-                extensions = parseExtensions(ehlo);
-            } else if (ehlo.isPermanent()) {
-                // RFC 5321 section 3.2: a server that does not know EHLO answers 500/502; fall back to HELO.
-                client.helo(heloName);
-                SmtpReply helo = replyOf(client, null);
-                if (!helo.isPositive()) {
-                    client.disconnectQuietly();
-                    throw new TransportException(temporary(helo, target + " refused HELO"), false, null);
+            Map<String, String> extensions = hello(session, target);
+            if (policy == TlsPolicy.REQUIRED || (policy == TlsPolicy.OPPORTUNISTIC && extensions.containsKey("STARTTLS"))) {
+                phase = "STARTTLS";
+                if (!extensions.containsKey("STARTTLS")) {
+                    session.disconnectQuietly();
+                    throw new TransportException(SmtpReply.of(451, "4.7.4",
+                            "TLS is required, but " + target + " does not offer STARTTLS"), false, null);
                 }
-                extensions = Map.of();
-            } else {
-                client.disconnectQuietly();
-                throw new TransportException(ehlo, false, null);
+                session.phase(settings.heloTimeout());
+                if (!client.execTLS()) {
+                    SmtpReply refused = replyOf(client, null);
+                    if (policy == TlsPolicy.REQUIRED) {
+                        session.disconnectQuietly();
+                        throw new TransportException(temporary(refused, "TLS is required, but " + target
+                                + " refused STARTTLS"), false, null);
+                    }
+                } else {
+                    // RFC 3207 section 4.2: forget what the server said before TLS, say EHLO again.
+                    phase = "EHLO after STARTTLS";
+                    extensions = hello(session, target);
+                }
             }
-        } catch (IOException e) {
-            SmtpReply reply = e instanceof SMTPConnectionClosedException
-                    ? replyOf(client, null)
-                    : SmtpReply.of(421, "4.4.2", "lost connection with " + target + " during EHLO: " + describe(e));
-            client.disconnectQuietly();
+            if (hop.auth() != null) {
+                phase = "AUTH";
+                authenticate(session, target, hop, extensions);
+            }
+            return new Connection(session, target, extensions, greeting);
+        } catch (SMTPConnectionClosedException e) {
+            SmtpReply reply = replyOf(client, SmtpReply.of(421, "4.4.2", target + " closed the connection"));
+            session.disconnectQuietly();
             throw new TransportException(reply, false, e);
+        } catch (IOException e) {
+            session.disconnectQuietly();
+            String status = e instanceof SSLException ? "4.7.5" : "4.4.2";
+            throw new TransportException(SmtpReply.of(421, status,
+                    "lost connection with " + target + " during " + phase + ": " + describe(e)), false, e);
         }
-        return new Connection(client, target, extensions, greeting);
+    }
+
+    /** EHLO, or HELO when EHLO is refused with 5xx; the extensions offered. */
+    private Map<String, String> hello(Session session, Target target) throws IOException, TransportException {
+        AuthenticatingSMTPClient client = session.client;
+        session.phase(settings.heloTimeout());
+        client.ehlo(heloName);
+        SmtpReply ehlo = replyOf(client, null);
+        if (ehlo.isPositive()) {
+            return parseExtensions(ehlo);
+        }
+        if (ehlo.isPermanent()) {
+            // RFC 5321 section 3.2: a server that does not know EHLO answers 500/502; fall back to HELO.
+            client.helo(heloName);
+            SmtpReply helo = replyOf(client, null);
+            if (helo.isPositive()) {
+                return Map.of();
+            }
+            session.disconnectQuietly();
+            throw new TransportException(temporary(helo, target + " refused HELO"), false, null);
+        }
+        session.disconnectQuietly();
+        throw new TransportException(ehlo, false, null);
+    }
+
+    /** RFC 4954 AUTH with the credentials the route names: PLAIN, else LOGIN; only over TLS unless the policy is none. */
+    private void authenticate(Session session, Target target, NextHop hop, Map<String, String> extensions)
+            throws IOException, TransportException {
+        Optional<SmtpCredentials> creds = credentials == null ? Optional.empty()
+                : credentials.forKey(hop.auth()).or(() -> credentials.forKey(hop.destination()));
+        if (creds.isEmpty()) {
+            session.disconnectQuietly();
+            throw new TransportException(SmtpReply.of(451, "4.7.0", "no credentials \"" + hop.auth()
+                    + "\" in the credentials file for " + target), false, null);
+        }
+        String mechanisms = extensions.getOrDefault("AUTH", "").toUpperCase(Locale.ROOT);
+        AUTH_METHOD method = mechanisms.contains("PLAIN") ? AUTH_METHOD.PLAIN
+                : mechanisms.contains("LOGIN") ? AUTH_METHOD.LOGIN : null;
+        if (method == null) {
+            session.disconnectQuietly();
+            throw new TransportException(SmtpReply.of(451, "4.7.0", target + " offers no AUTH PLAIN or LOGIN"), false, null);
+        }
+        if (!session.client.isTls() && session.client.policy() != TlsPolicy.NONE) {
+            session.disconnectQuietly();
+            throw new TransportException(SmtpReply.of(451, "4.7.0", "will not send credentials to " + target
+                    + " without TLS"), false, null);
+        }
+        boolean ok;
+        try {
+            ok = session.client.auth(method, creds.get().user(), creds.get().password());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("AUTH " + method + ": " + e.getMessage(), e);
+        }
+        if (!ok) {
+            SmtpReply refused = replyOf(session.client, null);
+            session.disconnectQuietly();
+            // A 535 is a configuration error at our end; keep the mail and let the admin fix it.
+            throw new TransportException(temporary(refused, target + " refused AUTH"), false, null);
+        }
     }
 
     /** A failure reply kept as is when it is 4xx; a 5xx at the greeting or HELO becomes 4xx (try another host or later). */
@@ -146,15 +244,17 @@ public final class SmtpTransport {
 
     /** An open session to one next-hop address. Not thread-safe: one thread uses it at a time. */
     public final class Connection implements AutoCloseable {
-        private final Client client;
+        private final Session session;
+        private final OutboundTls.Client client;
         private final Target target;
         private final Map<String, String> extensions;
         private final SmtpReply greeting;
         private boolean usable = true;
         private int transactions;
 
-        private Connection(Client client, Target target, Map<String, String> extensions, SmtpReply greeting) {
-            this.client = client;
+        private Connection(Session session, Target target, Map<String, String> extensions, SmtpReply greeting) {
+            this.session = session;
+            this.client = session.client;
             this.target = target;
             this.extensions = Collections.unmodifiableMap(extensions);
             this.greeting = greeting;
@@ -166,6 +266,11 @@ public final class SmtpTransport {
 
         public SmtpReply greeting() {
             return greeting;
+        }
+
+        /** True when the session is encrypted. */
+        public boolean isTls() {
+            return client.isTls();
         }
 
         /** The EHLO keywords (upper case) with their parameters (may be empty); empty after HELO. */
@@ -213,8 +318,8 @@ public final class SmtpTransport {
             }
             String phase = "MAIL FROM";
             try {
-                client.phase(settings.mailTimeout());
-                client.mail(tx.reversePath() + params(mailParameters(tx)));
+                session.phase(settings.mailTimeout());
+                client.mail(wire(tx.reversePath() + params(mailParameters(tx))));
                 SmtpReply mail = replyOf(client, null);
                 if (!mail.isPositive()) {
                     Arrays.fill(results, RecipientResult.of(mail));
@@ -225,8 +330,8 @@ public final class SmtpTransport {
                 List<Integer> accepted = new ArrayList<>(n);
                 for (int i = 0; i < n; i++) {
                     OutboundRecipient r = tx.recipients().get(i);
-                    client.phase(settings.rcptTimeout());
-                    client.rcpt(r.forwardPath() + params(dsn ? r.parameters().toParameterList() : List.of()));
+                    session.phase(settings.rcptTimeout());
+                    client.rcpt(wire(r.forwardPath() + params(dsn ? r.parameters().toParameterList() : List.of())));
                     SmtpReply rcpt = replyOf(client, null);
                     if (rcpt.isPositive()) {
                         accepted.add(i);
@@ -239,40 +344,56 @@ public final class SmtpTransport {
                     return new TransactionResult(Arrays.asList(results), dsn);
                 }
                 phase = "DATA";
-                client.phase(settings.dataInitTimeout());
-                client.data();
-                SmtpReply data = replyOf(client, null);
-                if (!data.isIntermediate()) {
-                    fill(results, accepted, data);
+                session.phase(settings.dataInitTimeout());
+                Writer data = client.sendMessageData();
+                if (data == null) {
+                    fill(results, accepted, replyOf(client, null));
                     resetAfterFailure();
                     return new TransactionResult(Arrays.asList(results), dsn);
                 }
                 phase = "message content";
-                client.phase(settings.dataBlockTimeout());
-                DotStuffingOutputStream out = new DotStuffingOutputStream(client.rawOutput());
-                try (InputStream in = tx.body().open()) {
-                    in.transferTo(out);
-                }
+                session.phase(settings.dataBlockTimeout());
+                writeContent(tx.body(), data);
                 phase = "end of data";
-                out.finish();
-                client.phase(settings.dataTerminationTimeout());
-                client.getReply();
+                session.phase(settings.dataTerminationTimeout());
+                client.completePendingCommand();
                 fill(results, accepted, replyOf(client, null));
                 return new TransactionResult(Arrays.asList(results), dsn);
             } catch (SMTPConnectionClosedException e) {
                 // 421 at any point (RFC 5321 section 3.8): the server is closing; defer what is left.
                 usable = false;
                 fillOpen(results, replyOf(client, SmtpReply.of(421, "4.4.2", target + " closed the connection")));
-                client.disconnectQuietly();
+                session.disconnectQuietly();
                 return new TransactionResult(Arrays.asList(results), dsn);
             } catch (IOException e) {
                 usable = false;
-                String what = e instanceof SocketTimeoutException ? "conversation with " + target + " timed out while sending " + phase
+                String what = e instanceof SocketTimeoutException
+                        ? "conversation with " + target + " timed out while sending " + phase
                         : "lost connection with " + target + " while sending " + phase + ": " + describe(e);
                 fillOpen(results, SmtpReply.of(451, "4.4.2", what));
-                client.disconnectQuietly();
+                session.disconnectQuietly();
                 return new TransactionResult(Arrays.asList(results), dsn);
             }
+        }
+
+        /**
+         * Streams the content through Commons Net's dot-stuffing writer, one char per byte. That
+         * writer does not stuff a dot at the very start of the content (it starts in "middle of a
+         * line"), so we do (RFC 5321 section 4.5.2).
+         */
+        private void writeContent(BodySource body, Writer data) throws IOException {
+            try (InputStream in = body.open(); Reader r = new InputStreamReader(in, StandardCharsets.ISO_8859_1)) {
+                char[] buf = new char[64 * 1024];
+                int n = r.read(buf);
+                if (n > 0 && buf[0] == '.') {
+                    data.write('.');
+                }
+                while (n >= 0) {
+                    data.write(buf, 0, n);
+                    n = r.read(buf);
+                }
+            }
+            data.close();
         }
 
         /** RFC 1870, RFC 6152, RFC 6531 checks before anything is sent; null when the message may go. */
@@ -307,7 +428,7 @@ public final class SmtpTransport {
         }
 
         private void resetAfterFailure() throws IOException {
-            client.phase(settings.rsetTimeout());
+            session.phase(settings.rsetTimeout());
             client.rset();
             if (!replyOf(client, null).isPositive()) {
                 usable = false;
@@ -328,7 +449,7 @@ public final class SmtpTransport {
                 usable = false;
             }
             if (!usable) {
-                client.disconnectQuietly();
+                session.disconnectQuietly();
             }
             return usable;
         }
@@ -338,15 +459,25 @@ public final class SmtpTransport {
         public void close() {
             if (client.isConnected() && usable) {
                 try {
-                    client.phase(settings.rsetTimeout());
+                    session.phase(settings.rsetTimeout());
                     client.quit();
                 } catch (IOException e) {
                     // closing anyway
                 }
             }
             usable = false;
-            client.disconnectQuietly();
+            session.disconnectQuietly();
         }
+    }
+
+    /** UTF-8 text as the ISO-8859-1 chars of its bytes: the client's encoding then writes the UTF-8 bytes. */
+    private static String wire(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) > 0x7f) {
+                return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+            }
+        }
+        return text;
     }
 
     private static void fill(RecipientResult[] results, List<Integer> indexes, SmtpReply reply) {
@@ -387,9 +518,10 @@ public final class SmtpTransport {
 
     /**
      * The client's last reply as a value; {@code fallback} when it has none. A line is
-     * {@code NNN-text} or {@code NNN text}; the code and separator are taken off.
+     * {@code NNN-text} or {@code NNN text}; the code and separator are taken off, and the
+     * ISO-8859-1 chars are read back as the UTF-8 bytes they were.
      */
-    private static SmtpReply replyOf(Client client, SmtpReply fallback) {
+    private static SmtpReply replyOf(AuthenticatingSMTPClient client, SmtpReply fallback) {
         String[] raw = client.getReplyStrings();
         int code = client.getReplyCode();
         if (raw == null || raw.length == 0 || code < 200 || code > 599) {
@@ -397,7 +529,8 @@ public final class SmtpTransport {
         }
         List<String> lines = new ArrayList<>(raw.length);
         for (String l : raw) {
-            lines.add(l.length() > 4 ? l.substring(4) : "");
+            String text = l.length() > 4 ? l.substring(4) : "";
+            lines.add(new String(text.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
         }
         return SmtpReply.fromServer(code, lines);
     }
@@ -411,30 +544,26 @@ public final class SmtpTransport {
         return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
     }
 
-    /** Commons Net's client with access to the socket's raw output for DATA and our socket wrapper. */
-    private static final class Client extends AuthenticatingSMTPClient {
+    /** A client with the state our socket wrapper shares with it. */
+    private static final class Session {
+        final OutboundTls.Client client;
         volatile long writeTimeout;
         volatile boolean socketConnected;
-        private BoundedSocket socket;
 
-        Client() {
-            super("TLS", false, "UTF-8");
+        Session(OutboundTls.Client client) {
+            this.client = client;
         }
 
         /** Sets the read timeout and the write watchdog for the next phase. */
         void phase(Duration timeout) throws IOException {
             writeTimeout = timeout.toMillis();
-            setSoTimeout(millis(timeout));
-        }
-
-        OutputStream rawOutput() {
-            return _output_;
+            client.setSoTimeout(millis(timeout));
         }
 
         void disconnectQuietly() {
             try {
-                if (isConnected()) {
-                    disconnect();
+                if (client.isConnected()) {
+                    client.disconnect();
                 }
             } catch (IOException e) {
                 // nothing left to do
@@ -442,19 +571,19 @@ public final class SmtpTransport {
         }
     }
 
-    /** Makes sockets that bound replies and time out blocked writes. */
-    private final class BoundedSocketFactory extends SocketFactory {
-        private final Client client;
+    /** Makes the one socket of a session: bounded replies, watched writes. */
+    private static final class BoundedSocketFactory extends SocketFactory {
+        private final Session session;
+        private final int maxReplyBytes;
 
-        BoundedSocketFactory(Client client) {
-            this.client = client;
+        BoundedSocketFactory(Session session, int maxReplyBytes) {
+            this.session = session;
+            this.maxReplyBytes = maxReplyBytes;
         }
 
         @Override
         public Socket createSocket() {
-            BoundedSocket s = new BoundedSocket(client, settings.maxReplyBytes());
-            client.socket = s;
-            return s;
+            return new BoundedSocket(session, maxReplyBytes);
         }
 
         @Override
@@ -481,24 +610,25 @@ public final class SmtpTransport {
     /**
      * A plain socket whose input fails when more than {@code maxReplyBytes} arrive between two of
      * our writes (one reply, however many lines), and whose writes are closed by a watchdog when
-     * they block longer than the current phase's timeout.
+     * they block longer than the current phase's timeout. Under TLS it carries the encrypted
+     * bytes, so both bounds still hold.
      */
     private static final class BoundedSocket extends Socket {
-        private final Client client;
+        private final Session session;
         private final int maxReplyBytes;
         private volatile long readSinceWrite;
         private InputStream in;
         private OutputStream out;
 
-        BoundedSocket(Client client, int maxReplyBytes) {
-            this.client = client;
+        BoundedSocket(Session session, int maxReplyBytes) {
+            this.session = session;
             this.maxReplyBytes = maxReplyBytes;
         }
 
         @Override
         public void connect(java.net.SocketAddress endpoint, int timeout) throws IOException {
             super.connect(endpoint, timeout);
-            client.socketConnected = true;
+            session.socketConnected = true;
         }
 
         @Override
@@ -548,13 +678,14 @@ public final class SmtpTransport {
                     @Override
                     public void write(byte[] b, int off, int len) throws IOException {
                         readSinceWrite = 0;
+                        long timeout = session.writeTimeout;
                         ScheduledFuture<?> guard = WATCHDOG.schedule(BoundedSocket.this::closeQuietly,
-                                client.writeTimeout, TimeUnit.MILLISECONDS);
+                                timeout, TimeUnit.MILLISECONDS);
                         try {
                             raw.write(b, off, len);
                         } catch (IOException e) {
                             if (guard.isDone()) {
-                                throw new SocketTimeoutException("write blocked longer than " + client.writeTimeout + " ms");
+                                throw new SocketTimeoutException("write blocked longer than " + timeout + " ms");
                             }
                             throw e;
                         } finally {

@@ -1,5 +1,7 @@
 package dev.relay.client.routing;
 
+import dev.relay.client.tls.TlsPolicy;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,7 +28,7 @@ class RouteTableTest {
         assertThat(exact.location()).isEqualTo("routes:2");
 
         assertThat(t.lookup("a.b.example.org").orElseThrow().nextHop())
-                .isEqualTo(new NextHop("relay.example.net", 2525, true, TlsPolicy.OPPORTUNISTIC, null, 0));
+                .isEqualTo(new NextHop("relay.example.net", 2525, true, null, null, 0));
         assertThat(t.lookup("sub.example.org").orElseThrow().nextHop().destination()).isEqualTo("[10.0.0.6]:25");
         assertThat(t.lookup("x.sub.example.org").orElseThrow().pattern()).isEqualTo(".example.org");
 

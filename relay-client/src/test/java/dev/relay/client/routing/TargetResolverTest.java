@@ -1,5 +1,6 @@
 package dev.relay.client.routing;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.client.testing.TestDnsServer;
@@ -65,7 +66,7 @@ class TargetResolverTest {
     @Test
     void targetsCarryPortAndPrintLikePostfix() {
         Resolution.Targets t = (Resolution.Targets) resolver(1).resolve(new NextHop("nomx.test", 2525, true,
-                TlsPolicy.NONE, null, 0));
+                null, null, 0));
         assertThat(t.targets()).hasSize(1);
         assertThat(t.targets().get(0).toString()).isEqualTo("nomx.test[192.0.2.9]:2525");
     }
