@@ -52,6 +52,17 @@ public record Path(List<String> route, Mailbox mailbox) {
         return AddressParser.parsePath(text, true, true, true);
     }
 
+    /**
+     * Where the path at the start of {@code argument} ends: the index just after its closing
+     * {@code '>'}, skipping quoted strings (a quoted local part may hold {@code '>'} and spaces),
+     * or -1 when {@code argument} does not start with {@code '<'} or the path is not closed. The
+     * receiver uses it to split {@code <path> SP parameters}; the path text still goes through
+     * {@link #parseReversePath}/{@link #parseForwardPath}.
+     */
+    public static int endIndex(String argument) {
+        return AddressParser.endOfPath(argument);
+    }
+
     public boolean isNull() {
         return mailbox == null;
     }
@@ -76,11 +87,15 @@ public record Path(List<String> route, Mailbox mailbox) {
     /**
      * RFC 821 section 3.6: the path with {@code host} put in front of the route. The null path
      * stays null (RFC 5321 section 4.5.5: a null reverse-path is never made non-null).
+     *
+     * @throws IllegalArgumentException when {@code host} is not a domain name (RFC 5321 At-domain)
+     *                                  or the result would be longer than 256 octets (section 4.5.3.1.3)
      */
     public Path withHostPrepended(String host) {
         if (mailbox == null) {
             return this;
         }
+        AddressParser.checkRouteHost(host, this);
         List<String> r = new ArrayList<>(route.size() + 1);
         r.add(host);
         r.addAll(route);

@@ -20,9 +20,20 @@ public record RcptParameters(Set<Notify> notifyOn, String orcpt) {
         notifyOn = Set.copyOf(notifyOn);
     }
 
-    /** Parses the text after the forward-path; empty text gives {@link #NONE}. */
+    /**
+     * Parses the text after the forward-path of a transaction without SMTPUTF8; empty text gives
+     * {@link #NONE}. Keywords are case-insensitive; a repeated keyword is a bad value.
+     */
     public static RcptParameters parse(String text) throws ParameterException {
-        return ParameterParser.parseRcpt(text);
+        return ParameterParser.parseRcpt(text, false);
+    }
+
+    /**
+     * As {@link #parse(String)}; with {@code smtputf8} (the MAIL command had SMTPUTF8, RFC 6531)
+     * values may carry UTF-8, e.g. {@code ORCPT=utf-8;...} of RFC 6533.
+     */
+    public static RcptParameters parse(String text, boolean smtputf8) throws ParameterException {
+        return ParameterParser.parseRcpt(text, smtputf8);
     }
 
     /** The parameters as written after {@code RCPT TO:<...>}. */

@@ -18,6 +18,12 @@ public record SmtpReply(int code, EnhancedStatus status, List<String> lines) {
         if (lines.isEmpty()) {
             lines = List.of("");
         }
+        for (String line : lines) {
+            // A CR or LF inside a line would end the reply early and let text become protocol.
+            if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("reply line contains CR or LF: " + Printable.escape(line));
+            }
+        }
     }
 
     /** A one-line reply, e.g. {@code of(250, "2.1.0", "Ok")}; {@code status} may be null. */
@@ -33,13 +39,18 @@ public record SmtpReply(int code, EnhancedStatus status, List<String> lines) {
         if (rawLines.isEmpty()) {
             return new SmtpReply(code, null, List.of(""));
         }
-        EnhancedStatus st = EnhancedStatus.parseLeading(rawLines.get(0));
-        if (st == null) {
-            return new SmtpReply(code, null, rawLines);
+        java.util.ArrayList<String> l = new java.util.ArrayList<>(rawLines.size());
+        for (String raw : rawLines) {
+            // a next hop's stray CR or LF must not break our own replies or logs
+            l.add(raw.indexOf('\r') >= 0 || raw.indexOf('\n') >= 0 ? Printable.escape(raw) : raw);
         }
-        String first = rawLines.get(0).substring(st.toString().length()).stripLeading();
-        java.util.ArrayList<String> l = new java.util.ArrayList<>(rawLines);
-        l.set(0, first);
+        String first = l.get(0);
+        EnhancedStatus st = EnhancedStatus.parseLeading(first);
+        if (st == null) {
+            return new SmtpReply(code, null, l);
+        }
+        // cut what was received ("5.01.1" is 6 chars although it prints as "5.1.1")
+        l.set(0, first.substring(EnhancedStatus.leadingLength(first)).stripLeading());
         return new SmtpReply(code, st, l);
     }
 

@@ -1,0 +1,25 @@
+package dev.relay.client.tls;
+
+import java.nio.file.Path;
+
+/**
+ * The forwarder's TLS settings (issue 6 section 3), immutable.
+ *
+ * @param defaultPolicy   policy for next hops whose route names none ({@code client.tls}, default {@code opportunistic})
+ * @param caFile          PEM file of trusted CA certificates for verified sessions
+ *                        ({@code client.tls.ca-file}); null for the JDK's trust store
+ * @param credentialsFile the smarthost credentials file ({@code client.auth.credentials-file}, mode 0600); null for none
+ */
+public record OutboundTlsSettings(TlsPolicy defaultPolicy, Path caFile, Path credentialsFile) {
+
+    public OutboundTlsSettings {
+        if (defaultPolicy == null) {
+            defaultPolicy = TlsPolicy.OPPORTUNISTIC;
+        }
+    }
+
+    /** The defaults: opportunistic STARTTLS, the JDK trust store, no credentials. */
+    public static OutboundTlsSettings defaults() {
+        return new OutboundTlsSettings(TlsPolicy.OPPORTUNISTIC, null, null);
+    }
+}

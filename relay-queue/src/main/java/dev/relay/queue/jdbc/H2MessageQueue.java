@@ -1,0 +1,643 @@
+package dev.relay.queue.jdbc;
+
+import dev.relay.mail.MailParameters;
+import dev.relay.mail.Path;
+import dev.relay.queue.ClaimedMessage;
+import dev.relay.queue.ClaimedRecipient;
+import dev.relay.queue.Envelope;
+import dev.relay.queue.MessageBody;
+import dev.relay.queue.MessageQueue;
+import dev.relay.queue.Origin;
+import dev.relay.queue.Outcome;
+import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.QueueException;
+import dev.relay.queue.QueueException.Kind;
+import dev.relay.queue.QueueId;
+import dev.relay.queue.QueueSettings;
+import dev.relay.queue.Recipient;
+import dev.relay.queue.RecipientOutcome;
+import dev.relay.queue.RecipientState;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.security.SecureRandom;
+import java.sql.Blob;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queue in an embedded H2 database ({@code queue.mv.db} in the data folder), schema by Flyway.
+ *
+ * <p>Design. New messages go through the {@link GroupCommitWriter} (one thread, group commit, one
+ * {@code CHECKPOINT SYNC} per group). Everything else runs on the caller's thread with a pooled
+ * connection, each operation one transaction.
+ *
+ * <p>Claiming. {@code recipient.next_attempt} is the claim key: NULL for final and held recipients,
+ * the next attempt time for queued and deferred ones, and the lease expiry while a recipient is
+ * leased. A claim reads up to a batch of ids from the index {@code recipient_due}
+ * ({@code next_attempt <= now}, in order, so it stops after the batch), then takes them with one
+ * conditional UPDATE ({@code ... WHERE id IN (...) AND next_attempt <= now}) that sets the lease and
+ * moves {@code next_attempt} to the lease expiry; rows another claimer took in between no longer
+ * match, and the update count says how many were won. When a claimer dies, its recipients become
+ * due again when the lease expires, without any sweeper. Outcomes ({@link #complete}) clear the lease.
+ *
+ * <p>Durability. Only enqueues are synced before they are acknowledged. Claims, outcomes and admin
+ * changes are committed and reach the disk with H2's background writer or the next group sync; a
+ * crash may lose the last of them, which repeats a delivery but never loses one (at least once).
+ *
+ * <p>The SQL in this package is portable (checked with H2's PostgreSQL mode) except the sync
+ * statement, which is H2's own way to make commits durable.
+ */
+public final class H2MessageQueue implements MessageQueue {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.relay.queue");
+    /** The database name: the file is {@code queue.mv.db}. */
+    public static final String DATABASE_NAME = "queue";
+    private static final String FILE_SUFFIX = ".mv.db";
+    private static final String SYNC = "CHECKPOINT SYNC";
+    private static final SecureRandom TOKENS = new SecureRandom();
+    private static final long PURGE_INTERVAL_MILLIS = 60_000;
+    private static final int MAX_CLAIM_ROUNDS = 4;
+
+    private static final String SELECT_DUE = "SELECT id FROM recipient WHERE next_attempt <= ?"
+            + " ORDER BY next_attempt, id FETCH FIRST ? ROWS ONLY";
+    private static final String SELECT_CLAIMED = "SELECT r.id, r.queue_id, r.forward_path, r.orcpt, r.notify,"
+            + " r.attempts, r.first_attempt, r.last_next_hop, r.admin_bounce_reason, r.delay_notice_sent,"
+            + " m.reverse_path, m.mail_params, m.client_address, m.helo_name, m.auth_user, m.protocol, m.arrival,"
+            + " m.size_bytes FROM recipient r JOIN message m ON m.queue_id = r.queue_id"
+            + " WHERE r.lease_token = ? AND r.id IN (%s) ORDER BY m.arrival, r.queue_id, r.seq";
+    private static final String COMPLETE = "UPDATE recipient SET"
+            + " state = CASE WHEN state = 'HELD' THEN ? ELSE ? END,"
+            + " next_attempt = CASE WHEN state = 'HELD' THEN CAST(NULL AS BIGINT) ELSE ? END,"
+            + " attempts = attempts + 1, first_attempt = COALESCE(first_attempt, ?),"
+            + " lease_owner = NULL, lease_until = NULL, lease_token = NULL,"
+            + " last_code = ?, last_status = ?, last_text = ?, last_next_hop = ?,"
+            + " delay_notice_sent = (delay_notice_sent OR ?)"
+            + " WHERE id = ? AND queue_id = ? AND state IN ('QUEUED', 'DEFERRED', 'HELD')";
+    private static final String INSERT_ATTEMPT = "INSERT INTO attempt (recipient_id, queue_id, at_time, next_hop,"
+            + " outcome, code, status, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String COUNT_OPEN = "SELECT COUNT(*) FROM recipient WHERE queue_id = ?"
+            + " AND state IN ('QUEUED', 'DEFERRED', 'HELD')";
+    private static final String RELEASE_LEASE = "UPDATE recipient SET lease_owner = NULL, lease_until = NULL,"
+            + " lease_token = NULL, next_attempt = CASE WHEN state = 'HELD' THEN CAST(NULL AS BIGINT) ELSE ? END"
+            + " WHERE lease_owner IS NOT NULL";
+
+    private final QueueSettings settings;
+    private final Clock clock;
+    private final java.nio.file.Path file;
+    private final JdbcConnectionPool pool;
+    private final ReentrantReadWriteLock claimGate = new ReentrantReadWriteLock();
+    private final GroupCommitWriter writer;
+    private final JdbcQueueAdmin admin;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicLong lastPurge = new AtomicLong(Long.MIN_VALUE);
+
+    private H2MessageQueue(QueueSettings settings, Clock clock, java.nio.file.Path file, JdbcConnectionPool pool) {
+        this.settings = settings;
+        this.clock = clock;
+        this.file = file;
+        this.pool = pool;
+        this.writer = new GroupCommitWriter(pool, clock, file, claimGate.writeLock(), settings.maxGroupSize(),
+                settings.maxPendingEnqueues(), SYNC);
+        this.admin = new JdbcQueueAdmin(this);
+    }
+
+    /**
+     * Opens (creating if needed) the queue in {@code settings.dataDirectory()}, migrates its schema with
+     * Flyway, and gives back every lease (the H2 file lock makes this process its only user, so any
+     * lease in it was left by a previous run).
+     *
+     * @throws QueueException naming the file and what to do when it is locked, corrupt, of another
+     *                        H2 version, or its migration fails
+     */
+    public static H2MessageQueue open(QueueSettings settings, Clock clock) {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(clock, "clock");
+        java.nio.file.Path dir = settings.dataDirectory().toAbsolutePath().normalize();
+        java.nio.file.Path file = dir.resolve(DATABASE_NAME + FILE_SUFFIX);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new QueueException(Kind.IO, "cannot create the queue folder " + dir + " (queue.directory): "
+                    + e, e);
+        }
+        String url = "jdbc:h2:file:" + dir.resolve(DATABASE_NAME) + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000"
+                + (settings.compatibilityMode() == null ? "" : ";MODE=" + settings.compatibilityMode());
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "relay", "");
+        pool.setMaxConnections(settings.maxConnections() + 1);
+        try (Connection c = pool.getConnection()) {
+            LOG.debug("opened {}", c.getMetaData().getURL());
+        } catch (SQLException e) {
+            pool.dispose();
+            throw Faults.onOpen(e, file);
+        }
+        try {
+            Flyway.configure().dataSource(pool).locations("classpath:db/migration").failOnMissingLocations(true)
+                    .load().migrate();
+        } catch (FlywayException e) {
+            pool.dispose();
+            throw new QueueException(Kind.MIGRATION, "the schema migration of the queue database " + file
+                    + " failed: " + e.getMessage() + " -- fix the cause, or restore the data folder from a backup", e);
+        }
+        H2MessageQueue queue = new H2MessageQueue(settings, clock, file, pool);
+        try {
+            int released = queue.update(RELEASE_LEASE, clock.millis());
+            if (released > 0) {
+                LOG.info("queue: released {} leases left by a previous run", released);
+            }
+            queue.purgeRetained(true);
+        } catch (RuntimeException e) {
+            pool.dispose();
+            throw e;
+        }
+        queue.writer.start();
+        return queue;
+    }
+
+    /** The database file. */
+    public java.nio.file.Path file() {
+        return file;
+    }
+
+    /** Groups committed and synced since open (each one {@code CHECKPOINT SYNC}). */
+    public long syncedGroups() {
+        return writer.groups();
+    }
+
+    /** Messages stored since open. */
+    public long storedMessages() {
+        return writer.messages();
+    }
+
+    QueueSettings settings() {
+        return settings;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    @Override
+    public CompletableFuture<Void> enqueue(QueueId id, Envelope envelope, MessageBody body) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(envelope, "envelope");
+        Objects.requireNonNull(body, "body");
+        return writer.submit(id, envelope, body);
+    }
+
+    @Override
+    public List<ClaimedMessage> claim(String owner, int maxRecipients, Duration lease) {
+        Objects.requireNonNull(owner, "owner");
+        int limit = Math.min(maxRecipients, settings.maxClaimBatch());
+        if (limit <= 0) {
+            return List.of();
+        }
+        Duration l = lease == null ? settings.defaultLease() : lease;
+        claimGate.readLock().lock();
+        try (Connection c = connection()) {
+            try {
+                return claim(c, owner, limit, l);
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw Faults.onOperation("claim", e, file);
+        } finally {
+            claimGate.readLock().unlock();
+        }
+    }
+
+    private List<ClaimedMessage> claim(Connection c, String owner, int limit, Duration lease) throws SQLException {
+        long now = clock.millis();
+        long until = now + lease.toMillis();
+        long token = TOKENS.nextLong();
+        // Rounds: a concurrent claimer may win some candidates of a round (they no longer match the
+        // guard); the next round selects from what is still due, so a claim comes back empty only
+        // when nothing is due. Bounded, so contention cannot keep a claimer here.
+        List<Long> won = new ArrayList<>(limit);
+        for (int round = 0; round < MAX_CLAIM_ROUNDS && won.size() < limit; round++) {
+            List<Long> candidates = new ArrayList<>(limit - won.size());
+            try (PreparedStatement ps = c.prepareStatement(SELECT_DUE)) {
+                ps.setLong(1, now);
+                ps.setInt(2, limit - won.size());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        candidates.add(rs.getLong(1));
+                    }
+                }
+            }
+            candidates.removeAll(won);
+            if (candidates.isEmpty()) {
+                break;
+            }
+            int n;
+            try (PreparedStatement ps = c.prepareStatement("UPDATE recipient SET lease_owner = ?, lease_until = ?,"
+                    + " lease_token = ?, next_attempt = ? WHERE id IN (" + Rows.marks(candidates.size())
+                    + ") AND next_attempt <= ?")) {
+                ps.setString(1, owner);
+                ps.setLong(2, until);
+                ps.setLong(3, token);
+                ps.setLong(4, until);
+                int i = 5;
+                for (long id : candidates) {
+                    ps.setLong(i++, id);
+                }
+                ps.setLong(i, now);
+                n = ps.executeUpdate();
+            }
+            if (n == candidates.size()) {
+                won.addAll(candidates);
+            } else {
+                won.addAll(leasedWith(c, token, candidates));
+            }
+        }
+        if (won.isEmpty()) {
+            c.commit();
+            return List.of();
+        }
+        String in = Rows.marks(won.size());
+        List<Long> candidates = won;
+        Map<String, List<ClaimedRecipient>> recipients = new LinkedHashMap<>();
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        Map<String, Object[]> heads = new LinkedHashMap<>();
+        int read = 0;
+        try (PreparedStatement ps = c.prepareStatement(String.format(SELECT_CLAIMED, in))) {
+            ps.setLong(1, token);
+            int i = 2;
+            for (long id : candidates) {
+                ps.setLong(i++, id);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    read++;
+                    String qid = rs.getString("queue_id");
+                    QueueId queueId = new QueueId(qid);
+                    Recipient r = Rows.recipient(queueId, rs.getString("forward_path"), rs.getString("orcpt"),
+                            rs.getString("notify"));
+                    recipients.computeIfAbsent(qid, k -> new ArrayList<>()).add(new ClaimedRecipient(
+                            rs.getLong("id"), r, rs.getInt("attempts"), Rows.instant(rs, "first_attempt"),
+                            rs.getString("last_next_hop"), rs.getString("admin_bounce_reason"),
+                            rs.getBoolean("delay_notice_sent")));
+                    if (!heads.containsKey(qid)) {
+                        heads.put(qid, new Object[] {
+                            Rows.path(queueId, rs.getString("reverse_path")),
+                            Rows.mailParams(queueId, rs.getString("mail_params")),
+                            new Origin(rs.getString("client_address"), rs.getString("helo_name"),
+                                    rs.getString("auth_user"), Rows.instant(rs, "arrival"), rs.getString("protocol"))});
+                        sizes.put(qid, rs.getLong("size_bytes"));
+                    }
+                }
+            }
+        }
+        if (read != won.size()) {
+            throw new SQLException("claim: updated " + won.size() + " recipients but read back " + read);
+        }
+        c.commit();
+        List<ClaimedMessage> result = new ArrayList<>(recipients.size());
+        Instant expiry = Instant.ofEpochMilli(until);
+        for (Map.Entry<String, List<ClaimedRecipient>> e : recipients.entrySet()) {
+            Object[] h = heads.get(e.getKey());
+            List<Recipient> rs = e.getValue().stream().map(ClaimedRecipient::recipient).toList();
+            Envelope env = new Envelope((Path) h[0], (MailParameters) h[1], rs, (Origin) h[2]);
+            result.add(new ClaimedMessage(new QueueId(e.getKey()), env, sizes.get(e.getKey()), expiry, e.getValue()));
+        }
+        return result;
+    }
+
+    /** Which of {@code ids} this claim's update took (when a concurrent claimer took some). */
+    private static List<Long> leasedWith(Connection c, long token, List<Long> ids) throws SQLException {
+        List<Long> result = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM recipient WHERE lease_token = ? AND id IN ("
+                + Rows.marks(ids.size()) + ")")) {
+            ps.setLong(1, token);
+            int i = 2;
+            for (long id : ids) {
+                ps.setLong(i++, id);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.add(rs.getLong(1));
+                }
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public InputStream openBody(QueueId id) throws IOException {
+        Connection c = null;
+        PreparedStatement ps = null;
+        ResultSet rs = null;
+        try {
+            c = connection();
+            ps = c.prepareStatement("SELECT body FROM message WHERE queue_id = ?");
+            ps.setString(1, id.value());
+            rs = ps.executeQuery();
+            if (!rs.next()) {
+                throw new NoSuchFileException(id + ": no such message in the queue " + file);
+            }
+            Blob blob = rs.getBlob(1);
+            return new BodyStream(blob.getBinaryStream(), blob, rs, ps, c);
+        } catch (SQLException e) {
+            closeAll(rs, ps, c);
+            throw new IOException(Faults.onOperation(id + ": reading the body", e, file).getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            closeAll(rs, ps, c);
+            throw e;
+        }
+    }
+
+    @Override
+    public void complete(QueueId id, List<RecipientOutcome> outcomes) {
+        Objects.requireNonNull(id, "id");
+        if (outcomes.isEmpty()) {
+            return;
+        }
+        long now = clock.millis();
+        boolean finished;
+        try (Connection c = connection()) {
+            try {
+                finished = complete(c, id, outcomes, now);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw Faults.onOperation(id + ": recording outcomes", e, file);
+        }
+        if (finished && settings.retention().isZero()) {
+            LOG.info("{}: removed", id);
+        }
+        purgeRetained(false);
+    }
+
+    private boolean complete(Connection c, QueueId id, List<RecipientOutcome> outcomes, long now)
+            throws SQLException {
+        try (PreparedStatement up = c.prepareStatement(COMPLETE);
+             PreparedStatement hist = c.prepareStatement(INSERT_ATTEMPT)) {
+            for (RecipientOutcome ro : outcomes) {
+                Outcome o = ro.outcome();
+                RecipientState state;
+                Long next = null;
+                boolean delayNotice = false;
+                if (o instanceof Outcome.Delivered) {
+                    state = RecipientState.DELIVERED;
+                } else if (o instanceof Outcome.Failed) {
+                    state = RecipientState.FAILED;
+                } else {
+                    Outcome.Deferred d = (Outcome.Deferred) o;
+                    state = RecipientState.DEFERRED;
+                    next = d.nextAttempt() == null ? now : d.nextAttempt().toEpochMilli();
+                    delayNotice = d.delayNoticeSent();
+                }
+                up.setString(1, state == RecipientState.DEFERRED ? RecipientState.HELD.name() : state.name());
+                up.setString(2, state.name());
+                Rows.setLong(up, 3, next);
+                up.setLong(4, now);
+                Rows.setReply(up, 5, o.reply());
+                up.setString(8, o.nextHop());
+                up.setBoolean(9, delayNotice);
+                up.setLong(10, ro.recipientId());
+                up.setString(11, id.value());
+                if (up.executeUpdate() == 0) {
+                    LOG.warn("{}: outcome for recipient {} ignored: it is final or not in this message", id,
+                            ro.recipientId());
+                    continue;
+                }
+                hist.setLong(1, ro.recipientId());
+                hist.setString(2, id.value());
+                hist.setLong(3, now);
+                hist.setString(4, o.nextHop());
+                hist.setString(5, state.name());
+                Rows.setReply(hist, 6, o.reply());
+                hist.addBatch();
+            }
+            hist.executeBatch();
+        }
+        long open;
+        try (PreparedStatement ps = c.prepareStatement(COUNT_OPEN)) {
+            ps.setString(1, id.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                open = rs.getLong(1);
+            }
+        }
+        if (open > 0) {
+            return false;
+        }
+        if (settings.retention().isZero()) {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM message WHERE queue_id = ?")) {
+                ps.setString(1, id.value());
+                ps.executeUpdate();
+            }
+        } else {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE message SET finished_at = ? WHERE queue_id = ? AND finished_at IS NULL")) {
+                ps.setLong(1, now);
+                ps.setString(2, id.value());
+                ps.executeUpdate();
+            }
+        }
+        return true;
+    }
+
+    /** Removes messages kept by the retention whose time is up; at most once a minute unless forced. */
+    private void purgeRetained(boolean force) {
+        if (settings.retention().isZero()) {
+            return;
+        }
+        long now = clock.millis();
+        long last = lastPurge.get();
+        if (!force && last != Long.MIN_VALUE && now - last < PURGE_INTERVAL_MILLIS) {
+            return;
+        }
+        if (!lastPurge.compareAndSet(last, now)) {
+            return;
+        }
+        long cutoff = now - settings.retention().toMillis();
+        List<String> ids = new ArrayList<>();
+        try (Connection c = connection()) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT queue_id FROM message WHERE finished_at < ? ORDER BY finished_at")) {
+                ps.setLong(1, cutoff);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        ids.add(rs.getString(1));
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "DELETE FROM message WHERE queue_id = ? AND finished_at < ?")) {
+                for (String qid : ids) {
+                    ps.setString(1, qid);
+                    ps.setLong(2, cutoff);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw Faults.onOperation("removing messages past their retention", e, file);
+        }
+        for (String qid : ids) {
+            LOG.info("{}: removed", qid);
+        }
+    }
+
+    @Override
+    public void release(QueueId id, Collection<Long> recipientIds) {
+        if (recipientIds.isEmpty()) {
+            return;
+        }
+        List<Object> args = new ArrayList<>();
+        args.add(clock.millis());
+        args.add(id.value());
+        args.addAll(recipientIds);
+        update(RELEASE_LEASE + " AND queue_id = ? AND id IN (" + Rows.marks(recipientIds.size()) + ")",
+                args.toArray());
+    }
+
+    @Override
+    public int releaseLeases(String owner) {
+        long now = clock.millis();
+        if (owner != null) {
+            return update(RELEASE_LEASE + " AND lease_owner = ?", now, owner);
+        }
+        // Expired leases are due already (next_attempt is the expiry); only the lease columns go.
+        return update("UPDATE recipient SET lease_owner = NULL, lease_until = NULL, lease_token = NULL"
+                + " WHERE lease_owner IS NOT NULL AND lease_until <= ?", now);
+    }
+
+    @Override
+    public Optional<Instant> nextDue() {
+        try (Connection c = connection();
+             PreparedStatement ps = c.prepareStatement("SELECT MIN(next_attempt) FROM recipient");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            long v = rs.getLong(1);
+            Optional<Instant> result = rs.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+            c.commit();
+            return result;
+        } catch (SQLException e) {
+            throw Faults.onOperation("nextDue", e, file);
+        }
+    }
+
+    @Override
+    public QueueAdmin admin() {
+        return admin;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        writer.close();
+        pool.dispose();
+        LOG.info("queue: closed {}", file);
+    }
+
+    /** A pooled connection in manual-commit mode. */
+    Connection connection() throws SQLException {
+        if (closed.get()) {
+            throw new QueueException(Kind.CLOSED, "the queue " + file + " is closed", null);
+        }
+        Connection c = pool.getConnection();
+        c.setAutoCommit(false);
+        return c;
+    }
+
+    java.nio.file.Path dbFile() {
+        return file;
+    }
+
+    /** Runs one update statement with positional arguments in its own transaction; returns the count. */
+    int update(String sql, Object... args) {
+        try (Connection c = connection()) {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < args.length; i++) {
+                    ps.setObject(i + 1, args[i]);
+                }
+                int n = ps.executeUpdate();
+                c.commit();
+                return n;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw Faults.onOperation("update", e, file);
+        }
+    }
+
+    private static void closeAll(AutoCloseable... resources) {
+        for (AutoCloseable r : resources) {
+            if (r != null) {
+                try {
+                    r.close();
+                } catch (Exception e) {
+                    LOG.debug("closing: {}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** The body stream: closing it frees the BLOB and gives the connection back. */
+    private static final class BodyStream extends FilterInputStream {
+        private final Blob blob;
+        private final ResultSet rs;
+        private final PreparedStatement ps;
+        private final Connection c;
+        private boolean closed;
+
+        BodyStream(InputStream in, Blob blob, ResultSet rs, PreparedStatement ps, Connection c) {
+            super(in);
+            this.blob = blob;
+            this.rs = rs;
+            this.ps = ps;
+            this.c = c;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                super.close();
+                blob.free();
+                c.commit();
+            } catch (SQLException e) {
+                throw new IOException(e.getMessage(), e);
+            } finally {
+                closeAll(rs, ps, c);
+            }
+        }
+    }
+}

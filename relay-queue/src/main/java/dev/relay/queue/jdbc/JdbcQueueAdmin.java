@@ -1,0 +1,383 @@
+package dev.relay.queue.jdbc;
+
+import dev.relay.mail.Path;
+import dev.relay.queue.Attempt;
+import dev.relay.queue.Envelope;
+import dev.relay.queue.MessageDetail;
+import dev.relay.queue.MessageView;
+import dev.relay.queue.Origin;
+import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.QueueFilter;
+import dev.relay.queue.QueueId;
+import dev.relay.queue.QueueStats;
+import dev.relay.queue.Recipient;
+import dev.relay.queue.RecipientState;
+import dev.relay.queue.RecipientView;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link QueueAdmin} on the H2 queue. Each change is one transaction, except {@link #retryAll}, which
+ * works in batches of {@value #BATCH} recipients so that a large queue is never locked as a whole.
+ * Leased recipients (being delivered now) are left alone by retry; hold takes them out of the claim
+ * index at once, so a held recipient is never claimed again until released.
+ *
+ * <p>{@link #stats}: {@code ageHistogramByNextHop} has {@code ageBuckets.size() + 1} counts per next
+ * hop: count {@code i} is the non-final recipients whose message is younger than bucket limit
+ * {@code i} (sorted) and not younger than limit {@code i - 1}; the last count is the rest (older
+ * than every limit), like the last column of Postfix's qshape.
+ */
+final class JdbcQueueAdmin implements QueueAdmin {
+    private static final Logger LOG = LoggerFactory.getLogger("dev.relay.queue");
+    private static final int BATCH = 1_000;
+    private static final String OPEN_STATES = "('QUEUED', 'DEFERRED', 'HELD')";
+    private static final String RECIPIENT_COLUMNS = "id, queue_id, forward_path, orcpt, notify, state, attempts,"
+            + " next_attempt, last_code, last_status, last_text, last_next_hop";
+
+    private final H2MessageQueue queue;
+
+    JdbcQueueAdmin(H2MessageQueue queue) {
+        this.queue = queue;
+    }
+
+    @Override
+    public List<MessageView> list(QueueFilter filter, int offset, int limit) {
+        QueueFilter f = filter == null ? QueueFilter.ALL : filter;
+        if (limit <= 0) {
+            return List.of();
+        }
+        StringBuilder sql = new StringBuilder("SELECT m.queue_id, m.size_bytes, m.arrival, m.reverse_path"
+                + " FROM message m WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (f.olderThan() != null) {
+            sql.append(" AND m.arrival < ?");
+            args.add(queue.clock().millis() - f.olderThan().toMillis());
+        }
+        if (f.from() != null) {
+            sql.append(" AND LOWER(m.reverse_path) LIKE ? ESCAPE '\\'");
+            args.add(like(f.from()));
+        }
+        if (f.state() != null || f.to() != null || f.nextHop() != null) {
+            sql.append(" AND EXISTS (SELECT 1 FROM recipient r WHERE r.queue_id = m.queue_id");
+            if (f.state() != null) {
+                sql.append(" AND r.state = ?");
+                args.add(f.state().name());
+            }
+            if (f.to() != null) {
+                sql.append(" AND LOWER(r.forward_path) LIKE ? ESCAPE '\\'");
+                args.add(like(f.to()));
+            }
+            if (f.nextHop() != null) {
+                sql.append(" AND LOWER(r.last_next_hop) LIKE ? ESCAPE '\\'");
+                args.add(like(f.nextHop()));
+            }
+            sql.append(')');
+        }
+        sql.append(" ORDER BY m.arrival, m.queue_id OFFSET ? ROWS FETCH NEXT ? ROWS ONLY");
+        args.add(Math.max(0, offset));
+        args.add(limit);
+        try (Connection c = queue.connection()) {
+            Map<String, Object[]> heads = new LinkedHashMap<>();
+            try (PreparedStatement ps = prepare(c, sql.toString(), args); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    heads.put(rs.getString(1), new Object[] {rs.getLong(2), Rows.instant(rs, "arrival"),
+                        rs.getString(4)});
+                }
+            }
+            Map<String, List<RecipientView>> recipients = recipients(c, heads.keySet());
+            c.commit();
+            List<MessageView> views = new ArrayList<>(heads.size());
+            for (Map.Entry<String, Object[]> e : heads.entrySet()) {
+                QueueId id = new QueueId(e.getKey());
+                Object[] h = e.getValue();
+                views.add(new MessageView(id, (Long) h[0], (java.time.Instant) h[1],
+                        Rows.path(id, (String) h[2]), recipients.getOrDefault(e.getKey(), List.of())));
+            }
+            return views;
+        } catch (SQLException e) {
+            throw Faults.onOperation("listing the queue", e, queue.dbFile());
+        }
+    }
+
+    @Override
+    public Optional<MessageDetail> show(QueueId id) {
+        MessageView view;
+        Envelope envelope;
+        List<Attempt> history = new ArrayList<>();
+        try (Connection c = queue.connection()) {
+            try (PreparedStatement ps = prepare(c, "SELECT size_bytes, arrival, reverse_path, mail_params,"
+                    + " client_address, helo_name, auth_user, protocol FROM message WHERE queue_id = ?",
+                    List.of(id.value())); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    c.commit();
+                    return Optional.empty();
+                }
+                List<RecipientView> rcpts = recipients(c, List.of(id.value())).getOrDefault(id.value(), List.of());
+                Path reversePath = Rows.path(id, rs.getString("reverse_path"));
+                view = new MessageView(id, rs.getLong("size_bytes"), Rows.instant(rs, "arrival"), reversePath, rcpts);
+                List<Recipient> envelopeRecipients = new ArrayList<>();
+                try (PreparedStatement rp = prepare(c, "SELECT forward_path, orcpt, notify FROM recipient"
+                        + " WHERE queue_id = ? ORDER BY seq", List.of(id.value())); ResultSet rr = rp.executeQuery()) {
+                    while (rr.next()) {
+                        envelopeRecipients.add(Rows.recipient(id, rr.getString(1), rr.getString(2), rr.getString(3)));
+                    }
+                }
+                envelope = new Envelope(reversePath, Rows.mailParams(id, rs.getString("mail_params")),
+                        envelopeRecipients, new Origin(rs.getString("client_address"), rs.getString("helo_name"),
+                        rs.getString("auth_user"), view.arrival(), rs.getString("protocol")));
+            }
+            try (PreparedStatement ps = prepare(c, "SELECT recipient_id, at_time, next_hop, outcome, code, status,"
+                    + " text FROM attempt WHERE queue_id = ? ORDER BY at_time, id", List.of(id.value()));
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    history.add(new Attempt(rs.getLong("recipient_id"), Rows.instant(rs, "at_time"),
+                            rs.getString("next_hop"), RecipientState.valueOf(rs.getString("outcome")),
+                            Rows.reply(rs, "code", "status", "text")));
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw Faults.onOperation(id + ": show", e, queue.dbFile());
+        }
+        String headers;
+        try (InputStream in = queue.openBody(id)) {
+            headers = headerSection(in, queue.settings().maxHeaderBytes());
+        } catch (IOException e) {
+            // Deleted between the two reads, or unreadable: show what there is.
+            headers = "";
+            LOG.debug("{}: reading headers: {}", id, e.getMessage());
+        }
+        return Optional.of(new MessageDetail(view, envelope, headers, history));
+    }
+
+    @Override
+    public int retry(Collection<QueueId> ids) {
+        return byIds("UPDATE recipient SET next_attempt = ? WHERE state IN ('QUEUED', 'DEFERRED')"
+                + " AND lease_owner IS NULL AND queue_id IN (%s)", ids, queue.clock().millis());
+    }
+
+    @Override
+    public int retryAll(String nextHop, LongConsumer progress) {
+        long total = 0;
+        long after = Long.MIN_VALUE;
+        String hop = nextHop == null ? "" : " AND LOWER(last_next_hop) LIKE ? ESCAPE '\\'";
+        while (true) {
+            List<Object> args = new ArrayList<>();
+            args.add(after);
+            if (nextHop != null) {
+                args.add(like(nextHop));
+            }
+            args.add(BATCH);
+            List<Long> batch = new ArrayList<>(BATCH);
+            try (Connection c = queue.connection()) {
+                try (PreparedStatement ps = prepare(c, "SELECT id FROM recipient WHERE id > ?"
+                        + " AND state IN ('QUEUED', 'DEFERRED') AND lease_owner IS NULL" + hop
+                        + " ORDER BY id FETCH FIRST ? ROWS ONLY", args); ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        batch.add(rs.getLong(1));
+                    }
+                }
+                if (batch.isEmpty()) {
+                    c.commit();
+                    break;
+                }
+                List<Object> up = new ArrayList<>();
+                up.add(queue.clock().millis());
+                up.addAll(batch);
+                try (PreparedStatement ps = prepare(c, "UPDATE recipient SET next_attempt = ?"
+                        + " WHERE state IN ('QUEUED', 'DEFERRED') AND lease_owner IS NULL AND id IN ("
+                        + Rows.marks(batch.size()) + ")", up)) {
+                    total += ps.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException e) {
+                throw Faults.onOperation("retry all", e, queue.dbFile());
+            }
+            after = batch.get(batch.size() - 1);
+            if (progress != null) {
+                progress.accept(total);
+            }
+        }
+        return (int) Math.min(Integer.MAX_VALUE, total);
+    }
+
+    @Override
+    public int hold(Collection<QueueId> ids) {
+        return byIds("UPDATE recipient SET state = 'HELD', next_attempt = CAST(NULL AS BIGINT)"
+                + " WHERE state IN ('QUEUED', 'DEFERRED') AND queue_id IN (%s)", ids);
+    }
+
+    @Override
+    public int release(Collection<QueueId> ids) {
+        return byIds("UPDATE recipient SET state = CASE WHEN attempts > 0 THEN 'DEFERRED' ELSE 'QUEUED' END,"
+                + " next_attempt = ?, lease_owner = NULL, lease_until = NULL, lease_token = NULL"
+                + " WHERE state = 'HELD' AND queue_id IN (%s)", ids, queue.clock().millis());
+    }
+
+    @Override
+    public int delete(Collection<QueueId> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        List<String> deleted = new ArrayList<>();
+        List<Object> args = new ArrayList<>();
+        ids.forEach(i -> args.add(i.value()));
+        try (Connection c = queue.connection()) {
+            try (PreparedStatement ps = prepare(c, "SELECT queue_id FROM message WHERE queue_id IN ("
+                    + Rows.marks(ids.size()) + ")", args); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    deleted.add(rs.getString(1));
+                }
+            }
+            try (PreparedStatement ps = prepare(c, "DELETE FROM message WHERE queue_id IN ("
+                    + Rows.marks(ids.size()) + ")", args)) {
+                ps.executeUpdate();
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw Faults.onOperation("delete", e, queue.dbFile());
+        }
+        for (String id : deleted) {
+            LOG.info("{}: removed (deleted by the administrator)", id);
+        }
+        return deleted.size();
+    }
+
+    @Override
+    public int bounce(Collection<QueueId> ids, String reason) {
+        String r = reason == null || reason.isBlank() ? "bounced by the administrator" : reason;
+        long now = queue.clock().millis();
+        int n = byIds("UPDATE recipient SET admin_bounce_reason = ?,"
+                + " next_attempt = CASE WHEN lease_owner IS NULL OR state = 'HELD' THEN ? ELSE next_attempt END,"
+                + " state = CASE WHEN state <> 'HELD' THEN state WHEN attempts > 0 THEN 'DEFERRED' ELSE 'QUEUED' END"
+                + " WHERE state IN " + OPEN_STATES + " AND queue_id IN (%s)", ids, r, now);
+        for (QueueId id : ids) {
+            LOG.info("{}: bounce requested by the administrator: {}", id, r);
+        }
+        return n;
+    }
+
+    @Override
+    public QueueStats stats(List<Duration> ageBuckets) {
+        List<Duration> buckets = ageBuckets.stream().sorted().toList();
+        Map<RecipientState, Long> byState = new EnumMap<>(RecipientState.class);
+        for (RecipientState s : RecipientState.values()) {
+            byState.put(s, 0L);
+        }
+        Map<String, Long> byHop = new TreeMap<>();
+        Map<String, long[]> histogram = new TreeMap<>();
+        long now = queue.clock().millis();
+        try (Connection c = queue.connection()) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT state, COUNT(*) FROM recipient GROUP BY state");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    byState.put(RecipientState.valueOf(rs.getString(1)), rs.getLong(2));
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(r.last_next_hop, '-') AS hop, m.arrival,"
+                    + " COUNT(*) FROM recipient r JOIN message m ON m.queue_id = r.queue_id"
+                    + " WHERE r.state IN " + OPEN_STATES + " GROUP BY COALESCE(r.last_next_hop, '-'), m.arrival");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String hop = rs.getString(1);
+                    long age = now - rs.getLong(2);
+                    long count = rs.getLong(3);
+                    byHop.merge(hop, count, Long::sum);
+                    long[] h = histogram.computeIfAbsent(hop, k -> new long[buckets.size() + 1]);
+                    int i = 0;
+                    while (i < buckets.size() && age >= buckets.get(i).toMillis()) {
+                        i++;
+                    }
+                    h[i] += count;
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw Faults.onOperation("stats", e, queue.dbFile());
+        }
+        return new QueueStats(byState, byHop, buckets, histogram);
+    }
+
+    /** The header section: the bytes up to the first empty line, at most {@code max} bytes, as UTF-8. */
+    static String headerSection(InputStream in, int max) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(max, 8192));
+        int prev = -1;
+        int prev2 = -1;
+        int b;
+        while (out.size() < max && (b = in.read()) >= 0) {
+            // An empty line: LF directly after the LF that ended the previous line (CR ignored).
+            if (b == '\n' && (prev == '\n' || (prev == '\r' && prev2 == '\n'))) {
+                break;
+            }
+            out.write(b);
+            prev2 = prev;
+            prev = b;
+        }
+        String text = out.toString(StandardCharsets.UTF_8);
+        return text.stripTrailing();
+    }
+
+    private Map<String, List<RecipientView>> recipients(Connection c, Collection<String> ids) throws SQLException {
+        Map<String, List<RecipientView>> result = new LinkedHashMap<>();
+        if (ids.isEmpty()) {
+            return result;
+        }
+        try (PreparedStatement ps = prepare(c, "SELECT " + RECIPIENT_COLUMNS + " FROM recipient WHERE queue_id IN ("
+                + Rows.marks(ids.size()) + ") ORDER BY queue_id, seq", new ArrayList<>(ids));
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                String qid = rs.getString("queue_id");
+                QueueId id = new QueueId(qid);
+                result.computeIfAbsent(qid, k -> new ArrayList<>()).add(new RecipientView(rs.getLong("id"),
+                        Rows.path(id, rs.getString("forward_path")), rs.getString("orcpt"), rs.getString("notify"),
+                        RecipientState.valueOf(rs.getString("state")), rs.getInt("attempts"),
+                        Rows.instant(rs, "next_attempt"), Rows.reply(rs, "last_code", "last_status", "last_text"),
+                        rs.getString("last_next_hop")));
+            }
+        }
+        return result;
+    }
+
+    /** Runs an update whose {@code %s} is the IN list of {@code ids}, after the leading arguments. */
+    private int byIds(String sqlFormat, Collection<QueueId> ids, Object... leading) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        List<Object> args = new ArrayList<>(List.of(leading));
+        ids.forEach(i -> args.add(i.value()));
+        return queue.update(String.format(sqlFormat, Rows.marks(ids.size())), args.toArray());
+    }
+
+    private static PreparedStatement prepare(Connection c, String sql, List<?> args) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        for (int i = 0; i < args.size(); i++) {
+            ps.setObject(i + 1, args.get(i));
+        }
+        return ps;
+    }
+
+    /** A LIKE pattern for a case-insensitive substring, with the wildcards of the text escaped. */
+    private static String like(String text) {
+        String escaped = text.toLowerCase(Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
+        return "%" + escaped + "%";
+    }
+}

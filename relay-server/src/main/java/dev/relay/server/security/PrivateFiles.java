@@ -1,0 +1,131 @@
+package dev.relay.server.security;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/**
+ * Files and folders readable only by the relay's own user: mode 0700 for folders, 0600 for
+ * files (issue 6 section 6: the data folder, the users file, the self-signed key).
+ *
+ * <p>Files are written to a sibling temporary file that is created with mode 0600 from the
+ * start (never a window in which another user could open it), synced, then renamed over the
+ * target, so a reader sees the old or the new content and never half a file. On a file system
+ * without POSIX permissions (not the relay's target) the modes are skipped.
+ */
+public final class PrivateFiles {
+
+    /** rwx------ */
+    public static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwx------");
+    /** rw------- */
+    public static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+
+    private PrivateFiles() {
+    }
+
+    /**
+     * Creates {@code dir} (and missing parents) with mode 0700; an existing folder is left as
+     * it is apart from being narrowed to 0700 when it is more open (never widened).
+     */
+    public static Path createPrivateDirectories(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Path parent = dir.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            try {
+                if (isPosix(parent)) {
+                    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(DIRECTORY_MODE));
+                } else {
+                    Files.createDirectory(dir);
+                }
+            } catch (FileAlreadyExistsException raced) {
+                // created meanwhile: narrowed below
+            }
+        }
+        restrict(dir, DIRECTORY_MODE);
+        return dir;
+    }
+
+    /** Writes {@code content} to {@code target} atomically, the file having mode 0600. */
+    public static void writePrivate(Path target, byte[] content) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp" + ProcessHandle.current().pid());
+        Files.deleteIfExists(tmp);
+        if (isPosix(abs.getParent())) {
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(FILE_MODE));
+        } else {
+            Files.createFile(tmp);
+        }
+        try {
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                var buf = java.nio.ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        restrict(abs, FILE_MODE);
+    }
+
+    /**
+     * True when group or others have any permission on {@code file} (a secret that others
+     * may read). False on a file system without POSIX permissions.
+     */
+    public static boolean isOpenToOthers(Path file) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        if (view == null) {
+            return false;
+        }
+        for (PosixFilePermission p : view.readAttributes().permissions()) {
+            switch (p) {
+                case OWNER_READ, OWNER_WRITE, OWNER_EXECUTE -> {
+                }
+                default -> {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** The mode of {@code file} as octal text, e.g. {@code 0644}, for messages; "?" without POSIX. */
+    public static String mode(Path file) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        if (view == null) {
+            return "?";
+        }
+        int m = 0;
+        for (PosixFilePermission p : view.readAttributes().permissions()) {
+            m |= 1 << (8 - p.ordinal());
+        }
+        return String.format("0%03o", m);
+    }
+
+    private static void restrict(Path path, Set<PosixFilePermission> mode) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
+        if (view != null && !mode.containsAll(view.readAttributes().permissions())) {
+            view.setPermissions(mode);
+        }
+    }
+
+    private static boolean isPosix(Path dir) {
+        Path probe = dir == null ? Path.of(".") : dir;
+        return probe.getFileSystem().supportedFileAttributeViews().contains("posix");
+    }
+}
