@@ -59,7 +59,9 @@ public final class MaildirDelivery {
     /** True when mail to this local part would be accepted: its Maildir exists, or unknown users are accepted. */
     public boolean accepts(String localPart) {
         java.nio.file.Path dir = maildirOf(localPart);
-        return dir != null && (settings.acceptUnknownUsers() || Files.isDirectory(dir));
+        // postmaster must always be accepted (RFC 5321 section 4.5.1); its Maildir is made on first use
+        return dir != null && (settings.acceptUnknownUsers() || localPart.equalsIgnoreCase("postmaster")
+                || Files.isDirectory(dir));
     }
 
     /**
