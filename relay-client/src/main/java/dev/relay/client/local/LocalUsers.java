@@ -16,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The local users the receiver accepts at RCPT, answered from memory: the names of the Maildirs
- * under the root, listed at start and again every {@code refreshInterval} on a background thread
+ * The local users the receiver accepts at RCPT, answered from memory: the Maildirs
+ * {@code ROOT/<domain>/<local-part>}, listed at start and again every {@code refreshInterval} on a background thread
  * (like a Postfix lookup table, but rebuilt by itself). The receiver calls {@link #exists} on a
  * Netty event loop, so it never touches the file system; relay-dist hands it over as
  * {@code LocalRecipients localRecipients = localUsers::exists}.
@@ -66,37 +66,47 @@ public final class LocalUsers implements AutoCloseable {
     public void refresh() {
         java.nio.file.Path root = maildir.settings().maildirRoot();
         Set<String> found = new HashSet<>();
-        try (DirectoryStream<java.nio.file.Path> dirs = Files.newDirectoryStream(root, Files::isDirectory)) {
-            for (java.nio.file.Path d : dirs) {
-                String name = d.getFileName().toString();
-                if (maildir.maildirOf(name) != null) {
-                    found.add(name.toLowerCase(Locale.ROOT));
+        try (DirectoryStream<java.nio.file.Path> domains = Files.newDirectoryStream(root, Files::isDirectory)) {
+            for (java.nio.file.Path domain : domains) {
+                if (!MaildirDelivery.safeName(domain.getFileName().toString(), 255)) {
+                    continue;
+                }
+                try (DirectoryStream<java.nio.file.Path> boxes = Files.newDirectoryStream(domain, Files::isDirectory)) {
+                    for (java.nio.file.Path box : boxes) {
+                        if (MaildirDelivery.safeName(box.getFileName().toString(), 64)) {
+                            found.add(key(box));
+                        }
+                    }
                 }
             }
         } catch (NoSuchFileException e) {
-            log.warn("local.maildir-root {} does not exist: no local user is known", root);
+            log.warn("the Maildir root {} does not exist: no local user is known", root);
         } catch (IOException | RuntimeException e) {
             // keep the last good listing rather than refusing every user on a passing error
-            log.warn("cannot list local.maildir-root {}: {}; keeping the previous list of {} users", root, e.toString(),
+            log.warn("cannot list the Maildir root {}: {}; keeping the previous list of {} mailboxes", root, e.toString(),
                     users.size());
             return;
         }
         users = Set.copyOf(found);
     }
 
-    /** The receiver's question, answered from memory: can mail to this local mailbox be delivered? */
-    public boolean exists(Mailbox mailbox) {
-        String local = mailbox.localPart();
-        if (local.equalsIgnoreCase("postmaster")) {
-            return true;
-        }
-        if (maildir.maildirOf(local) == null) {
-            return false;
-        }
-        return maildir.settings().acceptUnknownUsers() || users.contains(local.toLowerCase(Locale.ROOT));
+    private static String key(java.nio.file.Path maildir) {
+        return (maildir.getParent().getFileName() + "/" + maildir.getFileName()).toLowerCase(Locale.ROOT);
     }
 
-    /** The local parts known from the last listing. */
+    /** The receiver's question, answered from memory: can mail to this local mailbox be delivered? */
+    public boolean exists(Mailbox mailbox) {
+        if (mailbox.isPostmaster()) {
+            return true;
+        }
+        java.nio.file.Path dir = maildir.maildirOf(mailbox);
+        if (dir == null) {
+            return false;
+        }
+        return maildir.settings().acceptUnknownUsers() || users.contains(key(dir));
+    }
+
+    /** The mailboxes known from the last listing, as {@code domain/local-part}. */
     public Set<String> users() {
         return users;
     }

@@ -40,38 +40,48 @@ class MaildirDeliveryTest {
 
     @Test
     void deliversIntoNewWithReturnPathAndDeliveredToOnTopAndTheContentByteForByte() throws Exception {
-        Files.createDirectories(root.resolve("u"));
+        Files.createDirectories(root.resolve("c.test").resolve("u"));
         Path returnPath = new Path(List.of("b.test", "a.test"), new Mailbox("s", "src.test"));
         java.nio.file.Path file = maildir(false).deliver(new Mailbox("U", "c.test"), returnPath, () -> new ByteArrayInputStream(MESSAGE));
 
-        assertThat(file.getParent()).isEqualTo(root.resolve("u").resolve("new"));
+        assertThat(file.getParent()).isEqualTo(root.resolve("c.test").resolve("u").resolve("new"));
         byte[] stored = Files.readAllBytes(file);
         byte[] top = "Return-Path: <@b.test,@a.test:s@src.test>\r\nDelivered-To: U@c.test\r\n".getBytes(StandardCharsets.US_ASCII);
         assertThat(java.util.Arrays.copyOf(stored, top.length)).isEqualTo(top);
         assertThat(java.util.Arrays.copyOfRange(stored, top.length, stored.length)).isEqualTo(MESSAGE);
         // the Maildir protocol: nothing is left in tmp/, and cur/ exists for readers
-        try (Stream<java.nio.file.Path> tmp = Files.list(root.resolve("u").resolve("tmp"))) {
+        try (Stream<java.nio.file.Path> tmp = Files.list(root.resolve("c.test").resolve("u").resolve("tmp"))) {
             assertThat(tmp).isEmpty();
         }
-        assertThat(root.resolve("u").resolve("cur")).isDirectory();
+        assertThat(root.resolve("c.test").resolve("u").resolve("cur")).isDirectory();
         assertThat(file.getFileName().toString()).startsWith("1772359200.").endsWith(".c.test");
     }
 
     @Test
+    void oneMaildirPerMailboxSoTheSameUserInTwoDomainsStaysApart() throws Exception {
+        MaildirDelivery m = maildir(true);
+        java.nio.file.Path a = m.deliver(new Mailbox("u", "A.test."), Path.NULL, () -> new ByteArrayInputStream(MESSAGE));
+        java.nio.file.Path b = m.deliver(new Mailbox("u", "b.test"), Path.NULL, () -> new ByteArrayInputStream(MESSAGE));
+        assertThat(a).startsWith(root.resolve("a.test").resolve("u").resolve("new"));
+        assertThat(b).startsWith(root.resolve("b.test").resolve("u").resolve("new"));
+        assertThat(m.maildirOf(new Mailbox("x", "../etc"))).isNull();
+    }
+
+    @Test
     void theNullReversePathIsWrittenAsIs() throws Exception {
-        Files.createDirectories(root.resolve("u"));
+        Files.createDirectories(root.resolve("c.test").resolve("u"));
         java.nio.file.Path file = maildir(false).deliver(new Mailbox("u", "c.test"), Path.NULL, () -> new ByteArrayInputStream(MESSAGE));
         assertThat(Files.readString(file, StandardCharsets.ISO_8859_1)).startsWith("Return-Path: <>\r\n");
     }
 
     @Test
     void twoDeliveriesInTheSameMillisecondGetTwoFiles() throws Exception {
-        Files.createDirectories(root.resolve("u"));
+        Files.createDirectories(root.resolve("c.test").resolve("u"));
         MaildirDelivery m = maildir(false);
         java.nio.file.Path a = m.deliver(new Mailbox("u", "c.test"), Path.NULL, () -> new ByteArrayInputStream(MESSAGE));
         java.nio.file.Path b = m.deliver(new Mailbox("u", "c.test"), Path.NULL, () -> new ByteArrayInputStream(MESSAGE));
         assertThat(a).isNotEqualTo(b);
-        try (Stream<java.nio.file.Path> files = Files.list(root.resolve("u").resolve("new"))) {
+        try (Stream<java.nio.file.Path> files = Files.list(root.resolve("c.test").resolve("u").resolve("new"))) {
             assertThat(files).hasSize(2);
         }
     }
@@ -79,29 +89,29 @@ class MaildirDeliveryTest {
     @Test
     void unknownUsersAreRefusedOrAcceptedPerTheSetting() throws Exception {
         Mailbox nobody = new Mailbox("nobody", "c.test");
-        assertThat(maildir(false).accepts("nobody")).isFalse();
+        assertThat(maildir(false).accepts(nobody)).isFalse();
         assertThatThrownBy(() -> maildir(false).deliver(nobody, Path.NULL, () -> new ByteArrayInputStream(MESSAGE)))
                 .isInstanceOf(UnknownUserException.class).hasMessageContaining("nobody@c.test");
-        assertThat(root.resolve("nobody")).doesNotExist();
+        assertThat(root.resolve("c.test").resolve("nobody")).doesNotExist();
 
         java.nio.file.Path file = maildir(true).deliver(nobody, Path.NULL, () -> new ByteArrayInputStream(MESSAGE));
-        assertThat(file).startsWith(root.resolve("nobody").resolve("new"));
+        assertThat(file).startsWith(root.resolve("c.test").resolve("nobody").resolve("new"));
     }
 
     @Test
     void postmasterIsAlwaysAccepted() throws Exception {
-        assertThat(maildir(false).accepts("PostMaster")).isTrue();
+        assertThat(maildir(false).accepts(new Mailbox("PostMaster", "c.test"))).isTrue();
         java.nio.file.Path file = maildir(false).deliver(new Mailbox("Postmaster", null), Path.NULL,
                 () -> new ByteArrayInputStream(MESSAGE));
-        assertThat(file).startsWith(root.resolve("postmaster").resolve("new"));
+        assertThat(file).startsWith(root.resolve("c.test").resolve("postmaster").resolve("new"));
     }
 
     @Test
     void localPartsThatCannotNameADirectorySafelyNeverExist() throws IOException {
         MaildirDelivery m = maildir(true);
         for (String bad : List.of("", "..", ".hidden", "../etc", "a/b", "a\\b", "x\u0000y", "x".repeat(65))) {
-            assertThat(m.maildirOf(bad)).as(bad).isNull();
-            assertThat(m.accepts(bad)).as(bad).isFalse();
+            assertThat(m.maildirOf(new Mailbox(bad, "c.test"))).as(bad).isNull();
+            assertThat(m.accepts(new Mailbox(bad, "c.test"))).as(bad).isFalse();
             assertThatThrownBy(() -> m.deliver(new Mailbox(bad, "c.test"), Path.NULL, () -> new ByteArrayInputStream(MESSAGE)))
                     .isInstanceOf(UnknownUserException.class);
         }
@@ -112,7 +122,7 @@ class MaildirDeliveryTest {
 
     @Test
     void aFailedWriteLeavesNothingBehindAndIsAnIOException() throws Exception {
-        Files.createDirectories(root.resolve("u"));
+        Files.createDirectories(root.resolve("c.test").resolve("u"));
         InputStream broken = new InputStream() {
             private int n;
 
@@ -126,8 +136,8 @@ class MaildirDeliveryTest {
         };
         assertThatThrownBy(() -> maildir(false).deliver(new Mailbox("u", "c.test"), Path.NULL, () -> broken))
                 .isInstanceOf(IOException.class).hasMessageContaining("queue read failed");
-        try (Stream<java.nio.file.Path> tmp = Files.list(root.resolve("u").resolve("tmp"));
-             Stream<java.nio.file.Path> neu = Files.list(root.resolve("u").resolve("new"))) {
+        try (Stream<java.nio.file.Path> tmp = Files.list(root.resolve("c.test").resolve("u").resolve("tmp"));
+             Stream<java.nio.file.Path> neu = Files.list(root.resolve("c.test").resolve("u").resolve("new"))) {
             assertThat(tmp).isEmpty();
             assertThat(neu).isEmpty();
         }
@@ -135,14 +145,16 @@ class MaildirDeliveryTest {
 
     @Test
     void localUsersAnswersFromMemoryAndSeesNewMaildirsAfterARefresh() throws Exception {
-        Files.createDirectories(root.resolve("alice"));
+        Files.createDirectories(root.resolve("c.test").resolve("alice"));
         try (LocalUsers users = new LocalUsers(maildir(false), Duration.ofMillis(50)).start()) {
             assertThat(users.exists(new Mailbox("Alice", "c.test"))).isTrue();
             assertThat(users.exists(new Mailbox("bob", "c.test"))).isFalse();
             assertThat(users.exists(new Mailbox("postmaster", null))).isTrue();
             assertThat(users.exists(new Mailbox("../alice", "c.test"))).isFalse();
+            assertThat(users.exists(new Mailbox("alice", "other.test"))).isFalse();
+            assertThat(users.users()).containsExactly("c.test/alice");
 
-            Files.createDirectories(root.resolve("bob"));
+            Files.createDirectories(root.resolve("c.test").resolve("bob"));
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
                     .until(() -> users.exists(new Mailbox("bob", "c.test")));
         }
@@ -154,7 +166,7 @@ class MaildirDeliveryTest {
 
     @Test
     void localMailboxesUsesTheRouterSoASourceRouteThroughUsToALocalUserIsLocal() throws Exception {
-        Files.createDirectories(root.resolve("u"));
+        Files.createDirectories(root.resolve("c.test").resolve("u"));
         Router router = new Router(new RoutingSettings("c.test", Set.of(), Set.of(), SourceRouteMode.RFC821),
                 RouteTable.parse("", "test"));
         LocalMailboxes local = new LocalMailboxes(router, maildir(false));
