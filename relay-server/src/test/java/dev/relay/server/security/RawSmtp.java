@@ -41,7 +41,7 @@ final class RawSmtp implements AutoCloseable {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         socket.setSoTimeout(readTimeoutMillis);
         socket.setTcpNoDelay(true);
-        in = socket.getInputStream();
+        in = new java.io.BufferedInputStream(socket.getInputStream());
         out = socket.getOutputStream();
     }
 
@@ -104,7 +104,7 @@ final class RawSmtp implements AutoCloseable {
         ssl.setUseClientMode(true);
         ssl.startHandshake();
         socket = ssl;
-        in = ssl.getInputStream();
+        in = new java.io.BufferedInputStream(ssl.getInputStream());
         out = ssl.getOutputStream();
     }
 
