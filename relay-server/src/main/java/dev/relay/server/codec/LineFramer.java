@@ -79,8 +79,8 @@ public final class LineFramer extends ChannelInboundHandlerAdapter {
         if (buffer != null && !buffer.isReadable()) {
             buffer.release();
             buffer = null;
-        } else if (buffer != null) {
-            buffer.discardSomeReadBytes();
+        } else if (buffer != null && buffer.refCnt() == 1) {
+            buffer.discardSomeReadBytes(); // only when no line slice still shares its memory
         }
     }
 

@@ -329,9 +329,11 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
+        // Unblock first: swapping the framer back may run pipelined commands already buffered,
+        // and a second end of data among them blocks reading again for its own store.
+        block(BLOCK_STORE, false);
         swapToCommands();
         ctx.flush();
-        block(BLOCK_STORE, false);
     }
 
     private void swapToCommands() {

@@ -1,0 +1,223 @@
+package dev.relay.dist;
+
+import dev.relay.dist.cli.AdminSocketClient;
+import dev.relay.dist.cli.AdminSocketServer;
+import dev.relay.dist.cli.CliContext;
+import dev.relay.dist.cli.CliException;
+import dev.relay.dist.cli.Relayctl;
+import dev.relay.dist.config.ConfigLoader;
+import dev.relay.dist.config.RelayConfig;
+import dev.relay.dist.ops.HealthCheck;
+import dev.relay.dist.ops.OpsServer;
+import dev.relay.queue.QueueAdmin;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running relay: the parts started in order (data folder, queue, forwarder, receiver, admin
+ * socket, metrics) and stopped in reverse. {@link RelayMain} owns the process (signals, exit
+ * codes); this class owns the parts, so that tests can run a relay in-process too.
+ *
+ * <p>Stopping: each part is closed in reverse order of start; the receiver first (no new mail),
+ * then the forwarder (deliveries in flight finish or are released within the bound), then the
+ * queue (pending enqueues are synced, the database closed).
+ */
+public final class Relay implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Relay.class);
+
+    private final RelayConfig config;
+    private final Clock clock;
+    private final PrometheusMeterRegistry registry;
+    private final Deque<Part> parts = new ArrayDeque<>();
+    private final List<HealthCheck> checks = new ArrayList<>();
+    private OpsServer ops;
+    private AdminSocketServer admin;
+    private volatile boolean stopped;
+
+    /** A started part and how to stop it. */
+    private record Part(String name, AutoCloseable closer) {
+    }
+
+    private Relay(RelayConfig config, Clock clock) {
+        this.config = config;
+        this.clock = clock;
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    /** Starts every part; on failure stops what was started and throws. */
+    public static Relay start(RelayConfig config, Clock clock) throws StartupException {
+        Relay r = new Relay(config, clock);
+        try {
+            r.startParts();
+            return r;
+        } catch (StartupException e) {
+            r.close();
+            throw e;
+        } catch (RuntimeException e) {
+            r.close();
+            throw new StartupException("start-up failed: " + e, e);
+        }
+    }
+
+    private void startParts() throws StartupException {
+        if (AdminSocketClient.answers(config.adminSocket())) {
+            throw new StartupException("another relay is running on this data folder: its admin socket "
+                    + config.adminSocket() + " answers (stop it, or give this one another data_directory)", null);
+        }
+        dataDirectory(config.dataDirectory());
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        checks.add(dataDirectoryCheck(config.dataDirectory()));
+
+        try {
+            admin = AdminSocketServer.start(config.adminSocket(),
+                    (args, in, out, err) -> Relayctl.commandLine(cliContext(), in, out, err).execute(args.toArray(String[]::new)));
+        } catch (IOException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        parts.push(new Part("relayctl socket", admin));
+
+        if (config.metricsListen().isPresent()) {
+            try {
+                ops = OpsServer.start(config.metricsListen().get(), registry, List.copyOf(checks));
+            } catch (IOException e) {
+                throw new StartupException("cannot serve metrics on " + ConfigLoader.format(config.metricsListen().get())
+                        + ": " + e.getMessage() + " (change metrics_listen, or set it to none)", e);
+            }
+            parts.push(new Part("metrics", ops));
+        }
+    }
+
+    /** Creates the data folder readable only by the relay's user, or warns when an existing one is open to others. */
+    static void dataDirectory(Path dir) throws StartupException {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                log.info("created the data folder {} (mode 0700)", dir);
+            } else {
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
+                if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+                    log.warn("the data folder {} is open to other users ({}); chmod 700 it", dir, PosixFilePermissions.toString(perms));
+                }
+            }
+            if (!Files.isWritable(dir)) {
+                throw new StartupException("the data folder " + dir + " is not writable (give the relay's user write access)", null);
+            }
+        } catch (IOException e) {
+            throw new StartupException("cannot create the data folder " + dir + ": " + e.getMessage()
+                    + " (create it, or set data_directory)", e);
+        } catch (UnsupportedOperationException e) {
+            log.info("the file system of {} has no POSIX permissions; protect it by other means", dir);
+        }
+    }
+
+    private static HealthCheck dataDirectoryCheck(Path dir) {
+        return new HealthCheck() {
+            @Override
+            public String name() {
+                return "data_directory";
+            }
+
+            @Override
+            public Result check() {
+                try {
+                    FileStore store = Files.getFileStore(dir);
+                    long free = store.getUsableSpace();
+                    boolean writable = Files.isWritable(dir);
+                    String detail = dir + ", " + (free >> 20) + " MiB free";
+                    if (!writable) {
+                        return Result.down(dir + " is not writable");
+                    }
+                    return free < (64L << 20) ? Result.down("disk almost full: " + detail) : Result.up(detail);
+                } catch (IOException e) {
+                    return Result.down(dir + ": " + e.getMessage());
+                }
+            }
+        };
+    }
+
+    /** The context relayctl commands get when they run inside this relay. */
+    public CliContext cliContext() {
+        return new CliContext() {
+            @Override
+            public QueueAdmin queue() {
+                throw new CliException("the queue is not part of this build yet");
+            }
+
+            @Override
+            public String reload() {
+                return Relay.this.reload();
+            }
+
+            @Override
+            public Clock clock() {
+                return clock;
+            }
+        };
+    }
+
+    /** Re-reads the route table and relay domains (SIGHUP, relayctl reload); returns a one-line summary. */
+    public synchronized String reload() {
+        log.info("reload requested: nothing reloadable in this build yet");
+        return "nothing to reload in this build yet";
+    }
+
+    /** The metrics registry the modules report to. */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** The metrics endpoint's address, when it runs. */
+    public Optional<java.net.InetSocketAddress> metricsAddress() {
+        return Optional.ofNullable(ops).map(OpsServer::address);
+    }
+
+    /** The configuration this relay runs with. */
+    public RelayConfig config() {
+        return config;
+    }
+
+    /** Stops every part in reverse order of start, within {@code shutdown_timeout} in total. */
+    @Override
+    public synchronized void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        while (!parts.isEmpty()) {
+            Part p = parts.pop();
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            try {
+                p.closer().close();
+                log.debug("stopped {} ({} ms left of the shutdown bound)", p.name(), left.toMillis());
+            } catch (Exception e) {
+                log.warn("stopping {}: {}", p.name(), e.toString());
+            }
+        }
+        registry.close();
+    }
+}

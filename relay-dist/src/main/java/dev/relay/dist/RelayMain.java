@@ -1,0 +1,141 @@
+package dev.relay.dist;
+
+import dev.relay.dist.cli.ExitCodes;
+import dev.relay.dist.cli.Version;
+import dev.relay.dist.config.ConfigException;
+import dev.relay.dist.config.ConfigLoader;
+import dev.relay.dist.config.RelayConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/**
+ * {@code relay}: the server process. Reads the configuration ({@code --config}, else
+ * {@code $RELAY_CONF}, else the embedded defaults), starts the {@link Relay}, and runs until
+ * SIGTERM or SIGINT, when it stops gracefully (bounded by {@code shutdown_timeout}) and exits 0.
+ * SIGHUP reloads the route table and relay domains. {@code System.exit} is called only here.
+ */
+@Command(name = "relay", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = {"A store-and-forward SMTP relay.",
+                "Without a configuration file it runs on embedded defaults: queue in ./data, listening on 127.0.0.1:2525."},
+        footer = {"", "Signals: TERM or INT stop it gracefully (exit code 0); HUP reloads routes and relay_domains.",
+                "Exit codes: 0 stopped normally or configuration OK, 1 bad configuration or start-up failed, 2 bad command line."})
+public final class RelayMain implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayMain.class);
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The configuration file (default: $RELAY_CONF, else embedded defaults).")
+    Path config;
+
+    @Option(names = "--check-config", description = "Check the configuration and the route table, print any problem, and exit.")
+    boolean checkOnly;
+
+    @Option(names = "--print-config", description = "Print every key with its effective value (defaults included), and exit.")
+    boolean print;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final Map<String, String> env;
+
+    RelayMain(Map<String, String> env) {
+        this.env = env;
+    }
+
+    public static void main(String[] args) {
+        int code = commandLine(System.getenv()).execute(args);
+        System.exit(code);
+    }
+
+    /** The command line of {@code relay}, as tests run it for --check-config. */
+    static CommandLine commandLine(Map<String, String> env) {
+        CommandLine cl = new CommandLine(new RelayMain(env));
+        cl.setParameterExceptionHandler((ex, args) -> {
+            ex.getCommandLine().getErr().println("relay: " + ex.getMessage() + " (see 'relay --help')");
+            return ExitCodes.USAGE;
+        });
+        return cl;
+    }
+
+    /** The configuration file to read: --config, else $RELAY_CONF, else none. */
+    Optional<Path> configFile() {
+        return Optional.ofNullable(config)
+                .or(() -> Optional.ofNullable(env.get("RELAY_CONF")).filter(s -> !s.isBlank()).map(Path::of));
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        Optional<Path> file = configFile();
+        RelayConfig cfg;
+        try {
+            cfg = ConfigLoader.forThisMachine().load(file);
+        } catch (ConfigException e) {
+            e.problems().forEach(err::println);
+            err.println("relay: " + e.problems().size() + (e.problems().size() == 1 ? " problem" : " problems") + " in the configuration; "
+                    + (checkOnly ? "fix them and check again" : "not started"));
+            err.flush();
+            return ExitCodes.FAILURE;
+        }
+        if (print) {
+            out.println("# effective configuration from " + cfg.sourceName());
+            cfg.effective().forEach((k, v) -> out.println(k + " = " + v));
+            out.flush();
+            return ExitCodes.OK;
+        }
+        if (checkOnly) {
+            out.println(cfg.sourceName() + ": configuration OK");
+            out.flush();
+            return ExitCodes.OK;
+        }
+        return run(cfg, err);
+    }
+
+    private static int run(RelayConfig cfg, PrintWriter err) {
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
+        long t0 = System.nanoTime();
+        log.info("relay {} starting, configuration: {}, host name {}", Version.get(), cfg.sourceName(), cfg.hostname());
+        CountDownLatch stop = new CountDownLatch(1);
+        Relay relay;
+        try {
+            relay = Relay.start(cfg, Clock.systemUTC());
+        } catch (StartupException e) {
+            log.error("not started: {}", e.getMessage());
+            err.println("relay: not started: " + e.getMessage());
+            err.flush();
+            return ExitCodes.FAILURE;
+        }
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        Signal.handle(new Signal("HUP"), s -> {
+            try {
+                log.info("SIGHUP: {}", relay.reload());
+            } catch (RuntimeException e) {
+                log.warn("SIGHUP: reload failed: {}", e.getMessage());
+            }
+        });
+        log.info("relay started in {} ms", (System.nanoTime() - t0) / 1_000_000);
+        try {
+            stop.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("stopping (shutdown bound {})", dev.relay.dist.config.Values.human(cfg.shutdownTimeout()));
+        long s0 = System.nanoTime();
+        relay.close();
+        log.info("relay stopped in {} ms", (System.nanoTime() - s0) / 1_000_000);
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,21 @@
+package dev.relay.dist.cli;
+
+import dev.relay.queue.QueueAdmin;
+import java.time.Clock;
+
+/**
+ * What relayctl's commands work on. Inside the running relay (over the admin socket) it is the
+ * relay's own queue, route table and reload; when no relay runs, relayctl opens the queue and
+ * reads the route table itself. Tests give their own.
+ */
+public interface CliContext {
+
+    /** The queue's admin operations; throws {@link CliException} when the queue cannot be opened. */
+    QueueAdmin queue();
+
+    /** Re-reads the route table and relay domains; returns what was loaded, one line. Throws {@link CliException} when there is no running relay. */
+    String reload();
+
+    /** The clock for ages ("older than", the age histogram). */
+    Clock clock();
+}

@@ -1,0 +1,38 @@
+package dev.relay.dist.cli;
+
+import dev.relay.dist.config.BadValueException;
+import dev.relay.dist.config.Values;
+import dev.relay.queue.QueueId;
+import java.time.Duration;
+import picocli.CommandLine;
+
+/** picocli converters for relayctl's argument types; their messages say what to write instead. */
+final class Converters {
+    private Converters() {
+    }
+
+    /** A queue id as {@code relayctl queue} prints it. */
+    static final class QueueIdConverter implements CommandLine.ITypeConverter<QueueId> {
+        @Override
+        public QueueId convert(String value) {
+            try {
+                return new QueueId(value.endsWith("*") || value.endsWith("!") ? value.substring(0, value.length() - 1) : value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(
+                        "'" + value + "' is not a queue id (6 to 20 letters and digits, as relayctl queue shows them)");
+            }
+        }
+    }
+
+    /** A duration in the configuration's spelling: 30s, 5m, 4h, 5d. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Values.duration(Duration.ZERO, Duration.ofDays(3650)).parse(value);
+            } catch (BadValueException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage() + " (" + e.todo() + ")");
+            }
+        }
+    }
+}

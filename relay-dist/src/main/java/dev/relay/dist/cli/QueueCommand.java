@@ -1,0 +1,98 @@
+package dev.relay.dist.cli;
+
+import dev.relay.queue.MessageView;
+import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.QueueFilter;
+import dev.relay.queue.RecipientState;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code relayctl queue}: the queue like {@code mailq}, with filters, or as JSON Lines. */
+@Command(name = "queue", aliases = "mailq", mixinStandardHelpOptions = true,
+        description = {"List queued messages, oldest first, like mailq: id, size, arrival, sender, and each",
+                "recipient with its state, next attempt and last reply. Filters combine (AND)."})
+final class QueueCommand implements Callable<Integer> {
+
+    static final int PAGE = 500;
+
+    @CommandLine.ParentCommand
+    RelayctlCommand parent;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--state", paramLabel = "STATE", description = "Only messages with a recipient in this state: ${COMPLETION-CANDIDATES}.")
+    RecipientState state;
+
+    @Option(names = "--from", paramLabel = "TEXT", description = "Only senders containing TEXT (case-insensitive).")
+    String from;
+
+    @Option(names = "--to", paramLabel = "TEXT", description = "Only messages with a recipient containing TEXT (case-insensitive).")
+    String to;
+
+    @Option(names = "--older-than", paramLabel = "AGE", converter = Converters.DurationConverter.class,
+            description = "Only messages that arrived longer ago than AGE (30s, 5m, 4h, 5d).")
+    Duration olderThan;
+
+    @Option(names = "--next-hop", paramLabel = "HOST", description = "Only messages last tried at a next hop containing HOST.")
+    String nextHop;
+
+    @Option(names = "--json", description = "One JSON object per message and line (like postqueue -j), for scripts.")
+    boolean json;
+
+    @Option(names = "--limit", paramLabel = "N", description = "Show at most N messages (default: all).")
+    Integer limit;
+
+    @Override
+    public Integer call() {
+        if (limit != null && limit < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--limit must be at least 1");
+        }
+        QueueAdmin admin = parent.context().queue();
+        PrintWriter out = spec.commandLine().getOut();
+        QueueFilter filter = new QueueFilter(state, from, to, olderThan, nextHop);
+        boolean filtered = state != null || from != null || to != null || olderThan != null || nextHop != null;
+        long messages = 0;
+        long recipients = 0;
+        long bytes = 0;
+        int offset = 0;
+        int max = limit == null ? Integer.MAX_VALUE : limit;
+        while (messages < max) {
+            List<MessageView> page = admin.list(filter, offset, (int) Math.min(PAGE, max - messages));
+            for (MessageView m : page) {
+                if (json) {
+                    out.println(QueueText.json(m));
+                } else {
+                    if (messages == 0) {
+                        out.println(QueueText.HEADER);
+                    }
+                    QueueText.printMessage(out, m);
+                }
+                messages++;
+                recipients += m.recipients().size();
+                bytes += m.size();
+            }
+            out.flush();
+            if (page.size() < PAGE) {
+                break;
+            }
+            offset += page.size();
+        }
+        if (!json) {
+            if (messages == 0) {
+                out.println(filtered ? "No message matches." : "Mail queue is empty");
+            } else {
+                out.printf("-- %d %s, %d %s, %d KiB%s%n", messages, messages == 1 ? "message" : "messages", recipients,
+                        recipients == 1 ? "recipient" : "recipients", (bytes + 1023) / 1024,
+                        limit != null && messages == limit ? " (limit reached; there may be more)" : "");
+            }
+        }
+        out.flush();
+        return ExitCodes.OK;
+    }
+}

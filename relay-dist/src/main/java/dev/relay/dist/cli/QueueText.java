@@ -1,0 +1,116 @@
+package dev.relay.dist.cli;
+
+import dev.relay.dist.ops.Json;
+import dev.relay.mail.SmtpReply;
+import dev.relay.queue.Attempt;
+import dev.relay.queue.MessageDetail;
+import dev.relay.queue.MessageView;
+import dev.relay.queue.RecipientView;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** How relayctl prints queue entries: a mailq-like text layout, and JSON Lines like {@code postqueue -j}. */
+final class QueueText {
+    private QueueText() {
+    }
+
+    static final String HEADER = String.format("%-20s %10s  %-20s  %s", "QUEUE ID", "SIZE", "ARRIVAL", "SENDER / RECIPIENTS");
+
+    static String time(Instant t) {
+        return t == null ? "-" : t.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    static String state(RecipientView r) {
+        return r.state().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** One message: the id line, then one line per recipient and, when there is one, its last reply. */
+    static void printMessage(PrintWriter out, MessageView m) {
+        out.printf("%-20s %10d  %-20s  %s%n", m.id(), m.size(), time(m.arrival()), m.reversePath());
+        for (RecipientView r : m.recipients()) {
+            StringBuilder b = new StringBuilder();
+            b.append(String.format("%-20s %10s  %-20s  %s", "", state(r), r.nextAttempt() == null || r.state().isFinal()
+                    ? "" : "next " + time(r.nextAttempt()), r.forwardPath()));
+            if (r.attempts() > 0) {
+                b.append(", attempts=").append(r.attempts());
+            }
+            out.println(b.toString().stripTrailing());
+            if (r.lastReply() != null) {
+                out.printf("%-20s %10s  (%s%s)%n", "", "", r.lastReply(), r.lastNextHop() == null ? "" : ", at " + r.lastNextHop());
+            }
+        }
+    }
+
+    /** One message as one JSON object on one line. */
+    static String json(MessageView m) {
+        StringBuilder b = new StringBuilder("{");
+        b.append("\"queue_id\":").append(Json.string(m.id().value()));
+        b.append(",\"arrival_time\":").append(Json.string(time(m.arrival())));
+        b.append(",\"message_size\":").append(m.size());
+        b.append(",\"sender\":").append(Json.string(m.reversePath().toString()));
+        b.append(",\"recipients\":[");
+        for (int i = 0; i < m.recipients().size(); i++) {
+            RecipientView r = m.recipients().get(i);
+            if (i > 0) {
+                b.append(',');
+            }
+            b.append("{\"address\":").append(Json.string(r.forwardPath().toString()));
+            b.append(",\"state\":").append(Json.string(state(r)));
+            b.append(",\"attempts\":").append(r.attempts());
+            b.append(",\"next_attempt\":").append(r.nextAttempt() == null ? "null" : Json.string(time(r.nextAttempt())));
+            b.append(",\"last_reply\":").append(r.lastReply() == null ? "null" : Json.string(r.lastReply().toString()));
+            b.append(",\"next_hop\":").append(Json.string(r.lastNextHop()));
+            b.append(",\"orcpt\":").append(Json.string(r.orcpt()));
+            b.append(",\"notify\":").append(Json.string(r.notifyOn()));
+            b.append('}');
+        }
+        return b.append("]}").toString();
+    }
+
+    /** {@code relayctl show}: envelope, recipients, history, headers. */
+    static void printDetail(PrintWriter out, MessageDetail d) {
+        MessageView m = d.view();
+        var env = d.envelope();
+        var o = env.origin();
+        out.printf("queue id:    %s%n", m.id());
+        out.printf("arrival:     %s%n", time(m.arrival()));
+        out.printf("size:        %d bytes%n", m.size());
+        String params = env.parameters() == null ? "" : env.parameters().toString();
+        out.printf("sender:      %s%s%n", env.reversePath(), params.isEmpty() ? "" : " " + params);
+        if (o != null) {
+            out.printf("client:      %s, helo=%s, protocol=%s%s%n", o.clientAddress(), o.heloName(), o.protocol(),
+                    o.authUser() == null ? "" : ", user=" + o.authUser());
+        }
+        out.println("recipients:");
+        for (RecipientView r : m.recipients()) {
+            out.printf("  %s  %s, attempts=%d%s%s%s%n", r.forwardPath(), state(r), r.attempts(),
+                    r.nextAttempt() == null || r.state().isFinal() ? "" : ", next " + time(r.nextAttempt()),
+                    r.orcpt() == null ? "" : ", orcpt=" + r.orcpt(),
+                    r.notifyOn() == null || r.notifyOn().isEmpty() ? "" : ", notify=" + r.notifyOn());
+            if (r.lastReply() != null) {
+                out.printf("      last reply: %s%s%n", r.lastReply(), r.lastNextHop() == null ? "" : " (at " + r.lastNextHop() + ")");
+            }
+        }
+        out.println("history:");
+        if (d.history().isEmpty()) {
+            out.println("  (no attempt yet)");
+        }
+        var byId = m.recipients().stream().collect(Collectors.toMap(RecipientView::id, r -> r.forwardPath().toString()));
+        for (Attempt a : d.history()) {
+            SmtpReply reply = a.reply();
+            out.printf("  %s  %s  %s  %s%s%n", time(a.time()), byId.getOrDefault(a.recipientId(), "#" + a.recipientId()),
+                    a.nextHop() == null ? "-" : a.nextHop(), a.outcome().name().toLowerCase(Locale.ROOT),
+                    reply == null ? "" : " (" + reply + ")");
+        }
+        out.println("headers:");
+        String headers = d.headers() == null ? "" : d.headers();
+        for (String line : headers.split("\r?\n")) {
+            if (!line.isEmpty()) {
+                out.println("  " + line);
+            }
+        }
+    }
+}

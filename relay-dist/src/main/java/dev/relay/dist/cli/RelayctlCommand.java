@@ -1,0 +1,61 @@
+package dev.relay.dist.cli;
+
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.Function;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The top of relayctl: global options, and the context every subcommand works on. */
+@Command(name = "relayctl", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = {"See and manage the relay's queue, routes and configuration.",
+                "Works while the relay runs (through its admin socket) and while it is stopped (on the queue files)."},
+        footer = {"", "Exit codes: 0 done, 1 failed (the message says why), 2 bad command line.",
+                "Run 'relayctl COMMAND --help' for the options of a command."},
+        subcommands = {QueueCommand.class, ShowCommand.class, RetryCommand.class, HoldCommand.class,
+                ReleaseCommand.class, DeleteCommand.class, BounceCommand.class, StatsCommand.class,
+                ReloadCommand.class, CommandLine.HelpCommand.class})
+public final class RelayctlCommand implements Runnable {
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+            description = "The relay's configuration file (default: $RELAY_CONF, else the embedded defaults).")
+    Path config;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    private final Function<Optional<Path>, CliContext> contexts;
+    private final Reader in;
+    private CliContext context;
+
+    RelayctlCommand(Function<Optional<Path>, CliContext> contexts, Reader in) {
+        this.contexts = contexts;
+        this.in = in;
+    }
+
+    /** The context, made on first use from {@code --config}. */
+    CliContext context() {
+        if (context == null) {
+            context = contexts.apply(Optional.ofNullable(config));
+        }
+        return context;
+    }
+
+    /** The command's standard input (the admin socket's, inside the relay). */
+    Reader in() {
+        return in;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is missing (see relayctl --help)");
+    }
+
+    /** Output of a subcommand. */
+    static PrintWriter out(CommandLine.Model.CommandSpec spec) {
+        return spec.commandLine().getOut();
+    }
+}

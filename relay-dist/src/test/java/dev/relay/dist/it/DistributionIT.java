@@ -1,0 +1,103 @@
+package dev.relay.dist.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The distribution as an admin meets it: the scripts, the configuration check, start, relayctl, SIGTERM. */
+@Timeout(180)
+class DistributionIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theArchiveAndTheUnpackedTreeHoldTheScriptsConfigurationLibrariesAndDocuments() throws Exception {
+        for (String f : new String[] {"bin/relay", "bin/relayctl"}) {
+            assertThat(Dist.HOME.resolve(f)).isExecutable();
+        }
+        for (String f : new String[] {"conf/relay.conf", "conf/routes", "conf/logback.xml", "README.md", "LICENSE",
+                "contrib/systemd/relay.service", "contrib/docker/Dockerfile"}) {
+            assertThat(Dist.HOME.resolve(f)).isRegularFile();
+        }
+        assertThat(Files.list(Dist.HOME.resolve("lib")).map(p -> p.getFileName().toString()))
+                .anySatisfy(n -> assertThat(n).startsWith("relay-dist-"))
+                .anySatisfy(n -> assertThat(n).startsWith("relay-queue-"));
+        try (var archives = Files.list(Dist.HOME.getParent())) {
+            assertThat(archives.map(p -> p.getFileName().toString())).anySatisfy(n -> assertThat(n).matches("relay-.*\\.tar\\.gz"));
+        }
+    }
+
+    @Test
+    void aBadConfigurationGivesTheDocumentedErrorAndExitCodeOne() throws Exception {
+        Files.writeString(dir.resolve("relay.conf"), """
+                # a configuration with mistakes
+                listen = 127.0.0.1:99999
+                trusted_network = 10.0.0.0/8
+                """);
+        Dist.Result r = Dist.run(dir, "relay", "", "--check-config", "-c", "relay.conf");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("""
+                relay.conf:2: key 'listen': '127.0.0.1:99999' has a bad port '99999' (write a port from 1 to 65535)
+                relay.conf:3: key 'trusted_network': unknown key (did you mean 'trusted_networks'?)
+                relay: 2 problems in the configuration; fix them and check again
+                """);
+        Dist.Result start = Dist.run(dir, "relay", "", "-c", "relay.conf");
+        assertThat(start.exitCode()).isEqualTo(1);
+        assertThat(start.err()).endsWith("relay: 2 problems in the configuration; not started\n");
+        assertThat(dir.resolve("data")).doesNotExist();
+    }
+
+    @Test
+    void theShippedConfigurationChecksAndBadCommandLinesExitTwo() throws Exception {
+        Dist.Result ok = Dist.run(dir, "relay", "", "--check-config");
+        assertThat(ok.exitCode()).isZero();
+        assertThat(ok.out()).isEqualTo(Dist.HOME.resolve("conf/relay.conf") + ": configuration OK\n");
+        Dist.Result bad = Dist.run(dir, "relay", "", "--frobnicate");
+        assertThat(bad.exitCode()).isEqualTo(2);
+        assertThat(bad.err()).isEqualTo("relay: Unknown option: '--frobnicate' (see 'relay --help')\n");
+        Dist.Result ctl = Dist.run(dir, "relayctl", "", "queue", "--state", "lost");
+        assertThat(ctl.exitCode()).isEqualTo(2);
+        assertThat(ctl.err()).startsWith("relayctl: Invalid value for option '--state': expected one of ")
+                .endsWith("(see 'relayctl queue --help')\n");
+    }
+
+    @Test
+    void startsServesHealthAnswersRelayctlAndStopsOnSigtermWithExitCodeZero() throws Exception {
+        int metrics = Dist.freePort();
+        Files.writeString(dir.resolve("relay.conf"), "listen = 127.0.0.1:" + Dist.freePort() + "\n"
+                + "metrics_listen = 127.0.0.1:" + metrics + "\n");
+        long t0 = System.nanoTime();
+        try (Dist.Relay relay = Dist.start(dir, "-c", "relay.conf")) {
+            relay.awaitLog("relay started in", Duration.ofSeconds(60));
+            System.out.printf("relay process start to 'started': %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            HttpResponse<String> health = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+
+            Dist.Result reload = Dist.run(dir, "relayctl", "", "-c", "relay.conf", "reload");
+            assertThat(reload.exitCode()).as(reload.err()).isZero();
+            assertThat(reload.out()).startsWith("reload: ");
+            assertThat(relay.log()).contains("relayctl: user=");
+
+            long s0 = System.nanoTime();
+            assertThat(relay.terminate(Duration.ofSeconds(45))).isZero();
+            System.out.printf("SIGTERM to exit: %d ms%n", (System.nanoTime() - s0) / 1_000_000);
+            assertThat(relay.log()).contains("relay stopped in").doesNotContain("Exception");
+        }
+        assertThat(dir.resolve("data/relayctl.sock")).doesNotExist();
+        Dist.Result reload = Dist.run(dir, "relayctl", "", "-c", "relay.conf", "reload");
+        assertThat(reload.exitCode()).isEqualTo(1);
+        assertThat(reload.err()).startsWith("relayctl: reload: the relay is not running (no answer on ");
+    }
+}
