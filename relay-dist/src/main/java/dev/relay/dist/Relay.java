@@ -12,8 +12,18 @@ import dev.relay.dist.ops.QueueMetrics;
 import dev.relay.queue.QueueAdmin;
 import dev.relay.queue.QueueException;
 import dev.relay.queue.jdbc.H2MessageQueue;
-import dev.relay.server.LocalRecipients;
+import dev.relay.client.local.LocalDeliverySettings;
+import dev.relay.client.local.LocalUsers;
+import dev.relay.client.local.MaildirDelivery;
+import dev.relay.dist.config.ConfigKeys;
+import dev.relay.queue.QueueId;
 import dev.relay.server.SmtpServer;
+import dev.relay.server.auth.AuthSettings;
+import dev.relay.server.auth.SmtpAuth;
+import dev.relay.server.command.CommandTable;
+import dev.relay.server.tls.SecurityCommands;
+import dev.relay.server.tls.ServerTls;
+import dev.relay.server.tls.TlsSettings;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -117,9 +127,43 @@ public final class Relay implements AutoCloseable {
 
         // 2. the forwarder (wired when relay-client's delivery engine is on main)
 
+        // the local users, listed from the Maildirs in the background, answered from memory at RCPT
+        MaildirDelivery maildir = new MaildirDelivery(new LocalDeliverySettings(config.maildirDirectory(),
+                config.get(ConfigKeys.LOCAL_ACCEPT_UNKNOWN_USERS)), config.hostname(), clock);
+        LocalUsers localUsers = new LocalUsers(maildir, config.get(ConfigKeys.LOCAL_USERS_REFRESH)).start();
+        parts.push(new Part("local users", localUsers));
+
         // 3. the receiver, last: mail is accepted only when everything behind it runs
+        ServerTls tls = null;
+        if (config.get(ConfigKeys.TLS_ENABLED)) {
+            TlsSettings ts = new TlsSettings(true, config.get(ConfigKeys.TLS_CERTIFICATE).orElse(null),
+                    config.get(ConfigKeys.TLS_KEY).orElse(null), config.dataDirectory().resolve("tls"), config.hostname(),
+                    config.get(ConfigKeys.TLS_REQUIRED), config.get(ConfigKeys.TLS_HANDSHAKE_TIMEOUT));
+            try {
+                tls = ServerTls.create(ts, clock);
+            } catch (IOException | RuntimeException e) {
+                throw new StartupException("cannot set up TLS: " + e.getMessage()
+                        + " (check tls_certificate and tls_key, or set tls_enabled = no)", e);
+            }
+        }
+        SmtpAuth auth = null;
+        if (tls != null && config.get(ConfigKeys.AUTH_ENABLED)) {
+            auth = SmtpAuth.withUsersFile(AuthSettings.defaults(config.get(ConfigKeys.AUTH_USERS_FILE))
+                    .withFailureDelay(config.get(ConfigKeys.AUTH_FAILURE_DELAY))
+                    .withMaxFailures(config.get(ConfigKeys.AUTH_MAX_FAILURES)));
+            parts.push(new Part("auth", auth)); // closed after the receiver stopped
+        } else if (config.get(ConfigKeys.AUTH_ENABLED)) {
+            log.warn("AUTH is not offered: it needs TLS (tls_enabled = no)");
+        }
+        CommandTable commands = SecurityCommands.install(CommandTable.standard(), tls, auth).build();
         try {
-            server = new SmtpServer(Wiring.serverSettings(config), q, LocalRecipients.ACCEPT_ALL, registry, clock);
+            server = new SmtpServer(Wiring.serverSettings(config), q, localUsers::exists, registry, clock,
+                    QueueId::generate, commands);
+            if (tls != null && config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).isPresent()) {
+                server.implicitTls(config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).get(), tls::installImplicit);
+            } else if (config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).isPresent()) {
+                throw new StartupException("tls_implicit_listen is set but tls_enabled = no (enable TLS, or set tls_implicit_listen = none)", null);
+            }
             server.start();
         } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
             throw new StartupException(e.getMessage(), e);
