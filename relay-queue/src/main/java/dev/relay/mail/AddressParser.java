@@ -89,7 +89,7 @@ final class AddressParser {
 
     private static final String POSTMASTER = "postmaster";
 
-    /** See {@link Path#endIndex(String)}. */
+    /** See {@link Path#endIndex(String)}: skips quoted strings and address literals. */
     static int endOfPath(String text) {
         if (text == null || text.isEmpty() || text.charAt(0) != '<') {
             return -1;
@@ -105,6 +105,13 @@ final class AddressParser {
                 }
             } else if (ch == '"') {
                 quoted = true;
+            } else if (ch == '[') {
+                // a General-address-literal may hold '>' (dcontent includes %d62), never ']'
+                int close = text.indexOf(']', i + 1);
+                if (close < 0) {
+                    return -1;
+                }
+                i = close;
             } else if (ch == '>') {
                 return i + 1;
             }

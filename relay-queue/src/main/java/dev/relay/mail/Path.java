@@ -54,8 +54,8 @@ public record Path(List<String> route, Mailbox mailbox) {
 
     /**
      * Where the path at the start of {@code argument} ends: the index just after its closing
-     * {@code '>'}, skipping quoted strings (a quoted local part may hold {@code '>'} and spaces),
-     * or -1 when {@code argument} does not start with {@code '<'} or the path is not closed. The
+     * {@code '>'}, skipping quoted strings (a quoted local part may hold {@code '>'} and spaces)
+     * and address literals ({@code [tag:a>b]} is a valid General-address-literal), or -1 when {@code argument} does not start with {@code '<'} or the path is not closed. The
      * receiver uses it to split {@code <path> SP parameters}; the path text still goes through
      * {@link #parseReversePath}/{@link #parseForwardPath}.
      */

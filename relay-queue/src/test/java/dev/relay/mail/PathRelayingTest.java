@@ -176,6 +176,9 @@ class PathRelayingTest {
             "u@x>                              | -1",
             "''                                | -1",
             "<\"a>                             | -1",
+            "<u@[tag:a>b]> SIZE=1               | 13",
+            "<u@[tag:a>b> SIZE=1                | -1",
+            "<@a:\"q>\"@[IPv6:::1]>             | 20",
     })
     void endIndexSkipsQuotedStrings(String argument, int end) {
         assertThat(Path.endIndex(argument)).isEqualTo(end);
