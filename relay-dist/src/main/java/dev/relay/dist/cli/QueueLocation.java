@@ -6,9 +6,9 @@ import dev.relay.queue.jdbc.H2MessageQueue;
 import java.nio.file.Path;
 
 /**
- * Where the queue of a configuration lives. The relay and relayctl's direct mode both ask here,
- * so that they always open the same files: the folder {@code queue} of the data folder, holding
- * {@code queue.mv.db}.
+ * Where the queue of a configuration lives, for relayctl's direct mode: exactly the settings the
+ * relay opens its queue with ({@link RelayConfig#queueSettings()}: {@code queue_directory},
+ * by default {@code $data_directory/queue}, holding {@code queue.mv.db}).
  */
 public final class QueueLocation {
     private QueueLocation() {
@@ -16,7 +16,7 @@ public final class QueueLocation {
 
     /** The queue settings of {@code config}. */
     public static QueueSettings settings(RelayConfig config) {
-        return QueueSettings.defaults(config.dataDirectory().resolve("queue"));
+        return config.queueSettings();
     }
 
     /** The database file of {@code settings}, as H2 names it. */
