@@ -330,6 +330,12 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
+        if (context.stopping()) {
+            // issue 3 section 7: the transaction in DATA finished; nothing more is accepted, so
+            // say so now instead of holding the connection until the stop's bound
+            replyAndClose(Replies.SHUTTING_DOWN);
+            return;
+        }
         // Unblock first: swapping the framer back may run pipelined commands already buffered,
         // and a second end of data among them blocks reading again for its own store.
         block(BLOCK_STORE, false);

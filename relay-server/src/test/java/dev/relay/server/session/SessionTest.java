@@ -473,8 +473,9 @@ class SessionTest {
         ch.context.stopping(true);
         s.stopRequested();
         assertThat(ch.output()).isEmpty();
-        assertThat(ch.send("part two\r\n.\r\n")).isEqualTo("250 2.0.0 Ok: queued as TEST000001\r\n");
-        assertThat(ch.send("QUIT\r\n")).startsWith("421 4.3.2");
+        assertThat(ch.send("part two\r\n.\r\n")).isEqualTo("250 2.0.0 Ok: queued as TEST000001\r\n"
+                + "421 4.3.2 Service shutting down, closing transmission channel\r\n");
+        assertThat(ch.isOpen()).isFalse();
         assertThat(queue.only().bodyWithoutReceived()).isEqualTo("part one\r\npart two\r\n".getBytes());
     }
 
