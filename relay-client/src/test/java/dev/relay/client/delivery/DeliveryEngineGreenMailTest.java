@@ -54,7 +54,7 @@ class DeliveryEngineGreenMailTest {
     }
 
     private boolean gone(QueueId id) {
-        return h.queue.admin().show(id).isEmpty();
+        return h.gone(id);
     }
 
     @Test

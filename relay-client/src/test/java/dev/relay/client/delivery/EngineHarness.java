@@ -112,6 +112,27 @@ final class EngineHarness implements AutoCloseable {
         engine.wakeUp();
     }
 
+    /**
+     * relayctl show, retried: the queue's admin reads message and recipients in two steps, so a
+     * message removed in between fails the read (reported to the queue developer).
+     */
+    java.util.Optional<dev.relay.queue.MessageDetail> show(QueueId id) {
+        for (int i = 0; ; i++) {
+            try {
+                return queue.admin().show(id);
+            } catch (IllegalArgumentException e) {
+                if (i > 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** All recipients final: the message has left the queue. */
+    boolean gone(QueueId id) {
+        return show(id).isEmpty();
+    }
+
     List<RecipientReport> reportsOf(RecipientReport.Kind kind) {
         return reports.stream().filter(r -> r.kind() == kind).toList();
     }

@@ -58,13 +58,13 @@ class FaultInjectionTest {
     }
 
     private Map<String, RecipientState> states(QueueId id) {
-        return h.queue.admin().show(id).map(d -> d.view().recipients().stream()
+        return h.show(id).map(d -> d.view().recipients().stream()
                         .collect(Collectors.toMap(r -> r.forwardPath().mailbox().localPart(), RecipientView::state)))
                 .orElse(Map.of());
     }
 
     private boolean gone(QueueId id) {
-        return h.queue.admin().show(id).isEmpty();
+        return h.gone(id);
     }
 
     private List<String> deliveredRecipients() {
