@@ -23,6 +23,7 @@ public final class ConfigKeys {
     static final String RECEIVE = "Receiving (the SMTP listener)";
     static final String SECURITY = "TLS and AUTH";
     static final String QUEUE = "The queue";
+    static final String FORWARD = "Delivery (the forwarder)";
     static final String DELIVER = "Local delivery";
     static final String OPS = "Operations";
 
@@ -55,6 +56,72 @@ public final class ConfigKeys {
 
     public static final Key<List<String>> RELAY_DOMAINS = Key.of(RECEIVE, "relay_domains", "", Values.domains(),
             "Domains accepted from any client and forwarded (by the route table, else DNS); .example.org stands for its subdomains. Reloaded on SIGHUP.");
+
+    public static final Key<Integer> DELIVERY_CONCURRENCY = Key.of(FORWARD, "delivery_concurrency", "100", Values.integer(1, 10_000),
+            "Outbound SMTP sessions and local deliveries at once, all next hops together (Postfix default_process_limit).");
+
+    public static final Key<Integer> DELIVERY_DESTINATION_CONCURRENCY = Key.of(FORWARD, "delivery_destination_concurrency", "10", Values.integer(1, 10_000),
+            "Sessions at once to one next hop, unless its route sets concurrency= (Postfix default_destination_concurrency_limit).");
+
+    public static final Key<Integer> DELIVERY_RECIPIENTS_PER_TRANSACTION = Key.of(FORWARD, "delivery_recipients_per_transaction", "50", Values.integer(1, 100_000),
+            "Most RCPTs in one outbound transaction; more recipients for one next hop go in further transactions (Postfix smtp_destination_recipient_limit).");
+
+    public static final Key<Integer> DELIVERY_CONNECTION_REUSE = Key.of(FORWARD, "delivery_connection_reuse", "100", Values.integer(1, 100_000),
+            "Transactions sent over one connection before it is closed and a new one opened.");
+
+    public static final Key<Duration> DELIVERY_CONNECTION_IDLE_TIME = Key.of(FORWARD, "delivery_connection_idle_time", "2s", Values.duration(Duration.ZERO, Duration.ofMinutes(10)),
+            "How long an open connection waits for more mail to the same next hop before QUIT (Postfix smtp_connection_cache_time_limit).");
+
+    public static final Key<Duration> RETRY_MIN_BACKOFF = Key.of(FORWARD, "retry_min_backoff", "300s", Values.duration(Duration.ofSeconds(1), Duration.ofDays(1)),
+            "The shortest wait before a deferred recipient is tried again; the wait doubles with the age of the message (Postfix minimal_backoff_time).");
+
+    public static final Key<Duration> RETRY_MAX_BACKOFF = Key.of(FORWARD, "retry_max_backoff", "4000s", Values.duration(Duration.ofSeconds(1), Duration.ofDays(7)),
+            "The longest wait between two attempts (Postfix maximal_backoff_time).");
+
+    public static final Key<Duration> MAX_QUEUE_LIFETIME = Key.of(FORWARD, "max_queue_lifetime", "5d", Values.duration(Duration.ofMinutes(1), Duration.ofDays(100)),
+            "After this time in the queue a recipient still deferred is bounced with 4.4.7 (Postfix maximal_queue_lifetime; RFC 5321 4.5.4.1: at least 4-5 days).");
+
+    public static final Key<Duration> BOUNCE_QUEUE_LIFETIME = Key.of(FORWARD, "bounce_queue_lifetime", "5d", Values.duration(Duration.ofMinutes(1), Duration.ofDays(100)),
+            "The same for bounces (null sender), which are dropped instead (Postfix bounce_queue_lifetime).");
+
+    public static final Key<Duration> HOST_DOWN_TIME = Key.of(FORWARD, "host_down_time", "60s", Values.duration(Duration.ZERO, Duration.ofDays(1)),
+            "After a failed connection a next hop is not tried again for this long; its other mail is deferred without a connection.");
+
+    public static final Key<Duration> DELAY_WARNING_TIME = Key.of(FORWARD, "delay_warning_time", "4h", Values.duration(Duration.ofMinutes(1), Duration.ofDays(100)),
+            "After this time in the queue the sender of a still deferred recipient gets one delay notice, if its NOTIFY asks for it (Postfix delay_warning_time).");
+
+    public static final Key<Duration> SMTP_CONNECT_TIMEOUT = Key.of(FORWARD, "smtp_connect_timeout", "30s", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "TCP connection to a next hop (Postfix smtp_connect_timeout).");
+
+    public static final Key<Duration> SMTP_HELO_TIMEOUT = Key.of(FORWARD, "smtp_helo_timeout", "5m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "The 220 greeting and the reply to EHLO/HELO (RFC 5321 4.5.3.2.1: 5 minutes).");
+
+    public static final Key<Duration> SMTP_MAIL_TIMEOUT = Key.of(FORWARD, "smtp_mail_timeout", "5m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "The reply to MAIL (RFC 5321 4.5.3.2.2: 5 minutes).");
+
+    public static final Key<Duration> SMTP_RCPT_TIMEOUT = Key.of(FORWARD, "smtp_rcpt_timeout", "5m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "Each reply to RCPT (RFC 5321 4.5.3.2.3: 5 minutes).");
+
+    public static final Key<Duration> SMTP_DATA_INIT_TIMEOUT = Key.of(FORWARD, "smtp_data_init_timeout", "2m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "The 354 reply to DATA (RFC 5321 4.5.3.2.4: 2 minutes).");
+
+    public static final Key<Duration> SMTP_DATA_XFER_TIMEOUT = Key.of(FORWARD, "smtp_data_xfer_timeout", "3m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "Each block of message content written (RFC 5321 4.5.3.2.5: 3 minutes).");
+
+    public static final Key<Duration> SMTP_DATA_DONE_TIMEOUT = Key.of(FORWARD, "smtp_data_done_timeout", "10m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "The reply to the final dot (RFC 5321 4.5.3.2.6: 10 minutes).");
+
+    public static final Key<Duration> SMTP_RSET_TIMEOUT = Key.of(FORWARD, "smtp_rset_timeout", "20s", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "The reply to RSET between two messages on one connection, and to QUIT (Postfix smtp_rset_timeout).");
+
+    public static final Key<Optional<InetSocketAddress>> DNS_SERVER = Key.of(FORWARD, "dns_server", "none", Values.noneOr(Values::socketAddress),
+            "The DNS server asked for MX and A/AAAA records, as address:port, or none for those of /etc/resolv.conf.");
+
+    public static final Key<Duration> DNS_TIMEOUT = Key.of(FORWARD, "dns_timeout", "10s", Values.duration(Duration.ofMillis(100), Duration.ofMinutes(5)),
+            "How long one DNS query may take; a timeout defers the mail (4.4.3).");
+
+    public static final Key<Integer> SMTP_MX_ADDRESS_LIMIT = Key.of(FORWARD, "smtp_mx_address_limit", "5", Values.integer(1, 100),
+            "How many MX hosts are tried in one delivery attempt (Postfix smtp_mx_address_limit).");
 
     public static final Key<Path> MAILDIR_DIRECTORY = Key.of(DELIVER, "maildir_directory", "$data_directory/maildir", Values.path(),
             "The root of the Maildirs of local_domains: one Maildir per mailbox, DIR/domain/user/{tmp,new,cur}. "
@@ -168,9 +235,9 @@ public final class ConfigKeys {
     public static final Key<Path> QUEUE_DIRECTORY = Key.of(QUEUE, "queue_directory", "$data_directory/queue", Values.path(),
             "The folder of the queue database (queue.mv.db, H2). relayctl finds it here when the relay is stopped.");
 
-    public static final Key<Duration> QUEUE_LEASE = Key.of(QUEUE, "queue_lease", "10m",
+    public static final Key<Duration> QUEUE_LEASE = Key.of(QUEUE, "queue_lease", "30m",
             Values.duration(Duration.ofSeconds(10), Duration.ofDays(1)),
-            "How long a recipient taken for a delivery attempt stays reserved; after a crash it becomes due again when the relay restarts.");
+            "How long a recipient taken for a delivery attempt stays reserved (longer than the longest SMTP transaction); after a crash it becomes due again when the relay restarts.");
 
     public static final Key<Duration> QUEUE_RETENTION = Key.of(QUEUE, "queue_retention", "0s",
             Values.duration(Duration.ZERO, Duration.ofDays(90)),
@@ -204,6 +271,9 @@ public final class ConfigKeys {
             TLS_ENABLED, TLS_CERTIFICATE, TLS_KEY, TLS_REQUIRED, TLS_HANDSHAKE_TIMEOUT, TLS_IMPLICIT_LISTEN,
             AUTH_ENABLED, AUTH_USERS_FILE, AUTH_FAILURE_DELAY, AUTH_MAX_FAILURES, CLIENT_TLS, CLIENT_TLS_CA_FILE, CLIENT_CREDENTIALS_FILE,
             QUEUE_DIRECTORY, QUEUE_LEASE, QUEUE_RETENTION, QUEUE_GROUP_COMMIT_MAX, QUEUE_MAX_PENDING,
+            DELIVERY_CONCURRENCY, DELIVERY_DESTINATION_CONCURRENCY, DELIVERY_RECIPIENTS_PER_TRANSACTION, DELIVERY_CONNECTION_REUSE, DELIVERY_CONNECTION_IDLE_TIME, RETRY_MIN_BACKOFF,
+            RETRY_MAX_BACKOFF, MAX_QUEUE_LIFETIME, BOUNCE_QUEUE_LIFETIME, HOST_DOWN_TIME, DELAY_WARNING_TIME, SMTP_CONNECT_TIMEOUT, SMTP_HELO_TIMEOUT,
+            SMTP_MAIL_TIMEOUT, SMTP_RCPT_TIMEOUT, SMTP_DATA_INIT_TIMEOUT, SMTP_DATA_XFER_TIMEOUT, SMTP_DATA_DONE_TIMEOUT, SMTP_RSET_TIMEOUT, DNS_SERVER, DNS_TIMEOUT, SMTP_MX_ADDRESS_LIMIT,
             MAILDIR_DIRECTORY, LOCAL_ACCEPT_UNKNOWN_USERS, LOCAL_USERS_REFRESH, METRICS_LISTEN, SHUTDOWN_TIMEOUT);
 
     /** The keys by name. */

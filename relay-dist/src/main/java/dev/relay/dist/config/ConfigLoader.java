@@ -165,6 +165,12 @@ public final class ConfigLoader {
                 problems.add(problem(parsed, k, f.get() + " does not exist", "give the path of an existing file, or none"));
             }
         }
+        java.time.Duration minBackoff = get(values, ConfigKeys.RETRY_MIN_BACKOFF);
+        java.time.Duration maxBackoff = get(values, ConfigKeys.RETRY_MAX_BACKOFF);
+        if (maxBackoff.compareTo(minBackoff) < 0) {
+            problems.add(problem(parsed, ConfigKeys.RETRY_MAX_BACKOFF, Values.human(maxBackoff) + " is below retry_min_backoff ("
+                    + Values.human(minBackoff) + ")", "make retry_max_backoff at least retry_min_backoff"));
+        }
         Set<InetSocketAddress> seen = new java.util.HashSet<>();
         for (InetSocketAddress l : listen) {
             if (l.getPort() != 0 && !seen.add(l)) {
