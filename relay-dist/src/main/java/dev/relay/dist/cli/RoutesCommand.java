@@ -39,9 +39,9 @@ final class RoutesCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         out.println("source routes: " + s.sourceRouteMode().name().toLowerCase(Locale.ROOT)
-                + "    our names: " + String.join(", ", s.ourNames()));
-        out.println("local domains: " + (s.localDomains().isEmpty() ? "(only our names)" : String.join(", ", s.localDomains()))
-                + " -> local Maildir");
+                + "    our names: " + String.join(", ", ourNames(s)));
+        out.println("local domains: " + (s.localDomains().isEmpty() ? "(only our names)"
+                : String.join(", ", new java.util.TreeSet<>(s.localDomains()))) + " -> local Maildir");
         out.println("route table:   " + routing.tableSource().orElse("(none: routes_file = none)")
                 + " (" + routing.table().entries().size() + (routing.table().entries().size() == 1 ? " line)" : " lines)"));
         if (!routing.table().entries().isEmpty()) {
@@ -59,12 +59,20 @@ final class RoutesCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** The host name first, then the aliases in order. */
+    static java.util.List<String> ourNames(RoutingSettings s) {
+        java.util.List<String> names = new java.util.ArrayList<>();
+        names.add(s.hostName());
+        new java.util.TreeSet<>(s.aliases()).forEach(names::add);
+        return names;
+    }
+
     private static String json(CliRouting routing) {
         RoutingSettings s = routing.router().settings();
         StringBuilder b = new StringBuilder("{");
         b.append("\"source_routes\":").append(Json.string(s.sourceRouteMode().name().toLowerCase(Locale.ROOT)));
-        b.append(",\"our_names\":[").append(s.ourNames().stream().map(Json::string).collect(Collectors.joining(","))).append(']');
-        b.append(",\"local_domains\":[").append(s.localDomains().stream().map(Json::string).collect(Collectors.joining(",")))
+        b.append(",\"our_names\":[").append(ourNames(s).stream().map(Json::string).collect(Collectors.joining(","))).append(']');
+        b.append(",\"local_domains\":[").append(new java.util.TreeSet<>(s.localDomains()).stream().map(Json::string).collect(Collectors.joining(",")))
                 .append(']');
         b.append(",\"route_table\":").append(routing.tableSource().map(Json::string).orElse("null"));
         b.append(",\"routes\":[");
