@@ -18,4 +18,12 @@ public interface CliContext {
 
     /** The clock for ages ("older than", the age histogram). */
     Clock clock();
+
+    /**
+     * The users file of SMTP AUTH ({@code auth.users-file}) for {@code relayctl user}; by default
+     * there is none and {@code --users-file} must be given.
+     */
+    default java.nio.file.Path usersFile() {
+        throw new CliException("no users file is configured (set auth.users-file in the configuration, or give --users-file FILE)");
+    }
 }
