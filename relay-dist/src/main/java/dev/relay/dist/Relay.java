@@ -3,13 +3,17 @@ package dev.relay.dist;
 import dev.relay.dist.cli.AdminSocketClient;
 import dev.relay.dist.cli.AdminSocketServer;
 import dev.relay.dist.cli.CliContext;
-import dev.relay.dist.cli.CliException;
 import dev.relay.dist.cli.Relayctl;
 import dev.relay.dist.config.ConfigLoader;
 import dev.relay.dist.config.RelayConfig;
 import dev.relay.dist.ops.HealthCheck;
 import dev.relay.dist.ops.OpsServer;
+import dev.relay.dist.ops.QueueMetrics;
 import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.QueueException;
+import dev.relay.queue.jdbc.H2MessageQueue;
+import dev.relay.server.LocalRecipients;
+import dev.relay.server.SmtpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -51,9 +55,12 @@ public final class Relay implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final Deque<Part> parts = new ArrayDeque<>();
     private final List<HealthCheck> checks = new ArrayList<>();
+    private H2MessageQueue queue;
+    private SmtpServer server;
     private OpsServer ops;
     private AdminSocketServer admin;
     private volatile boolean stopped;
+    private volatile long deadline;
 
     /** A started part and how to stop it. */
     private record Part(String name, AutoCloseable closer) {
@@ -91,6 +98,51 @@ public final class Relay implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         checks.add(dataDirectoryCheck(config.dataDirectory()));
+
+        // 1. the queue: opening it migrates its schema (Flyway) and gives back leases of a previous run
+        try {
+            queue = H2MessageQueue.open(config.queueSettings(), clock);
+        } catch (QueueException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        H2MessageQueue q = queue;
+        parts.push(new Part("queue", q::close));
+        log.info("queue {} open", q.file());
+        QueueMetrics queueMetrics = new QueueMetrics(q.admin(), clock, Duration.ofSeconds(5), () -> {
+            if (!Files.isWritable(q.file())) {
+                throw new IllegalStateException(q.file() + " is not writable");
+            }
+        }).bindTo(registry);
+        checks.add(queueMetrics);
+
+        // 2. the forwarder (wired when relay-client's delivery engine is on main)
+
+        // 3. the receiver, last: mail is accepted only when everything behind it runs
+        try {
+            server = new SmtpServer(Wiring.serverSettings(config), q, LocalRecipients.ACCEPT_ALL, registry, clock);
+            server.start();
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        SmtpServer srv = server;
+        parts.push(new Part("receiver", () -> srv.stop(remaining())));
+        checks.add(new HealthCheck() {
+            @Override
+            public String name() {
+                return "smtp";
+            }
+
+            @Override
+            public Result check() {
+                if (stopped) {
+                    return Result.down("stopping");
+                }
+                List<java.net.InetSocketAddress> bound = srv.boundAddresses();
+                return bound.isEmpty() ? Result.down("not listening")
+                        : Result.up("listening on " + bound.stream().map(ConfigLoader::format).toList()
+                                + ", " + srv.openConnections() + " connections");
+            }
+        });
 
         try {
             admin = AdminSocketServer.start(config.adminSocket(),
@@ -164,7 +216,7 @@ public final class Relay implements AutoCloseable {
         return new CliContext() {
             @Override
             public QueueAdmin queue() {
-                throw new CliException("the queue is not part of this build yet");
+                return queue.admin();
             }
 
             @Override
@@ -190,6 +242,11 @@ public final class Relay implements AutoCloseable {
         return registry;
     }
 
+    /** The addresses the SMTP receiver listens on (real ports when 0 was configured). */
+    public List<java.net.InetSocketAddress> smtpAddresses() {
+        return server == null ? List.of() : server.boundAddresses();
+    }
+
     /** The metrics endpoint's address, when it runs. */
     public Optional<java.net.InetSocketAddress> metricsAddress() {
         return Optional.ofNullable(ops).map(OpsServer::address);
@@ -200,6 +257,11 @@ public final class Relay implements AutoCloseable {
         return config;
     }
 
+    /** What is left of the shutdown bound (at least a second, so that each part gets a chance). */
+    private Duration remaining() {
+        return Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
+    }
+
     /** Stops every part in reverse order of start, within {@code shutdown_timeout} in total. */
     @Override
     public synchronized void close() {
@@ -207,7 +269,7 @@ public final class Relay implements AutoCloseable {
             return;
         }
         stopped = true;
-        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         while (!parts.isEmpty()) {
             Part p = parts.pop();
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));

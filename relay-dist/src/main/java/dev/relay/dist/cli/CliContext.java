@@ -18,4 +18,19 @@ public interface CliContext {
 
     /** The clock for ages ("older than", the age histogram). */
     Clock clock();
+
+    /** How many recipients a long operation (retry --all) handles between two progress lines. */
+    default long progressEvery() {
+        return 10_000;
+    }
+
+    /** The routing of {@code relayctl routes} and {@code relayctl route}; throws {@link CliException} when it cannot be had. */
+    default CliRouting routing() {
+        throw new CliException("this relay cannot show its routing yet (stop it, and relayctl reads the route table itself)");
+    }
+
+    /** One line for {@code relayctl version}: whom relayctl talked to. */
+    default String where() {
+        return "running relay";
+    }
 }
