@@ -308,6 +308,70 @@ class DsnServiceTest {
         assertThat(DeliveryReport.statusOf(SmtpReply.of(550, "5.2.2", "full"))).isEqualTo(new EnhancedStatus(5, 2, 2));
     }
 
+    @Test
+    void theEngineAdapterMapsEveryKindAndThrowsWhenABounceCannotBeStored() throws Exception {
+        ClaimedMessage m = enqueueAndClaim(path("s@src.test"), MailParameters.NONE, ORIGINAL,
+                rcpt("u@c.test", Set.of(Notify.DELAY, Notify.FAILURE), null), rcpt("v@c.test", Set.of(), null),
+                rcpt("w@c.test", Set.of(Notify.SUCCESS), null));
+        clock.advance(Duration.ofHours(5));
+        SmtpReply later = SmtpReply.of(421, "4.4.1", "connect to c.test[127.0.0.1]:25: Connection refused");
+        List<dev.relay.client.delivery.RecipientReport> reports = List.of(
+                new dev.relay.client.delivery.RecipientReport(m.recipients().get(0),
+                        dev.relay.client.delivery.RecipientReport.Kind.DEFERRED, later, null, false, clock.instant(),
+                        T0.plus(Duration.ofDays(5))),
+                new dev.relay.client.delivery.RecipientReport(m.recipients().get(1),
+                        dev.relay.client.delivery.RecipientReport.Kind.EXPIRED, later, "c.test", false, clock.instant(), null),
+                new dev.relay.client.delivery.RecipientReport(m.recipients().get(2),
+                        dev.relay.client.delivery.RecipientReport.Kind.DELIVERED_LOCALLY,
+                        SmtpReply.of(250, "2.0.0", "delivered to maildir"), null, false, clock.instant(), null));
+
+        Set<Long> delayed = new DsnBounceSink(dsn).report(m, reports);
+        assertThat(delayed).containsExactly(m.recipients().get(0).id());
+        List<String> actions = new ArrayList<>();
+        for (ClaimedMessage c : queue.claim("t", 100, Duration.ofMinutes(1))) {
+            if (!c.envelope().reversePath().isNull()) {
+                continue; // the original, whose lease ran out while the clock moved on
+            }
+            DeliveryStatus st = ((MultipartReport) parse(c).getContent()).getDeliveryStatus();
+            for (int i = 0; i < st.getRecipientDSNCount(); i++) {
+                actions.add(st.getRecipientDSN(i).getHeader("Action", null) + " " + st.getRecipientDSN(i).getHeader("Status", null));
+            }
+        }
+        assertThat(actions).containsExactlyInAnyOrder("delayed 4.4.1", "failed 4.4.7", "delivered 2.0.0");
+
+        DsnBounceSink broken = new DsnBounceSink(new DsnService(DsnSettings.defaults("relay.test"), new FailingQueue(queue),
+                clock, meters));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> broken.report(m, reports.subList(1, 2)))
+                .isInstanceOf(QueueException.class).hasMessageContaining("could not be stored");
+        // a delay notice that cannot be stored is simply not marked as sent (it is tried at the next deferral)
+        assertThat(broken.report(m, reports.subList(0, 1))).isEmpty();
+    }
+
+    @Test
+    void anEightBitOriginalIsReturnedUnencodedAndTheDsnIsSentAs8BitMime() throws Exception {
+        String eight = "From: <s@src.test>\r\nSubject: caf\u00e9\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Transfer-Encoding: 8bit\r\n\r\nna\u00efve body\r\n";
+        byte[] bytes = eight.getBytes(StandardCharsets.UTF_8);
+        QueueId id = QueueId.generate();
+        queue.enqueue(id, new Envelope(path("s@src.test"), new MailParameters(null, dev.relay.mail.BodyType.EIGHT_BIT_MIME,
+                false, Ret.FULL, null), List.of(rcpt("u@c.test", Set.of(), null)),
+                new Origin("192.0.2.7", "client.src.test", null, clock.instant(), "ESMTP")), body(bytes)).get(10, TimeUnit.SECONDS);
+        ClaimedMessage m = claim(id);
+        DsnService.Sent sent = dsn.send(m, List.of(DeliveryReport.failed(m.recipients().get(0),
+                SmtpReply.of(550, "5.1.1", "no such user"), "mx.c.test", clock.instant())));
+
+        ClaimedMessage bounce = claim(sent.notifications().get(0));
+        assertThat(bounce.envelope().parameters().body()).isEqualTo(dev.relay.mail.BodyType.EIGHT_BIT_MIME);
+        MultipartReport report = (MultipartReport) parse(bounce).getContent();
+        BodyPart third = report.getBodyPart(2);
+        assertThat(third.getContentType()).startsWith("message/rfc822");
+        // RFC 2046 section 5.2.1: message/rfc822 is never base64 or quoted-printable
+        assertThat(((jakarta.mail.internet.MimeBodyPart) third).getEncoding()).isIn(null, "7bit", "8bit", "binary");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        report.getReturnedMessage().writeTo(out);
+        assertThat(out.toByteArray()).isEqualTo(bytes);
+    }
+
     // --- helpers
 
     private static Recipient rcpt(String address, Set<Notify> notify, String orcpt) {
