@@ -1,0 +1,29 @@
+package dev.relay.client.transport;
+
+import dev.relay.mail.SmtpReply;
+
+/**
+ * A session that could not be opened: TCP connect failed, the greeting was not 220, or EHLO and
+ * HELO were refused. {@link #reply()} is the server's reply or one we made up (4.4.1 for connect
+ * failures); {@link #connectFailed()} tells the engine to mark the next hop down.
+ */
+public final class TransportException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    private final transient SmtpReply reply;
+    private final boolean connectFailed;
+
+    public TransportException(SmtpReply reply, boolean connectFailed, Throwable cause) {
+        super(reply.toString(), cause);
+        this.reply = reply;
+        this.connectFailed = connectFailed;
+    }
+
+    public SmtpReply reply() {
+        return reply;
+    }
+
+    public boolean connectFailed() {
+        return connectFailed;
+    }
+}
