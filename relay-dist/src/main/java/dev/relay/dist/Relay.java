@@ -3,13 +3,15 @@ package dev.relay.dist;
 import dev.relay.dist.cli.AdminSocketClient;
 import dev.relay.dist.cli.AdminSocketServer;
 import dev.relay.dist.cli.CliContext;
-import dev.relay.dist.cli.CliException;
 import dev.relay.dist.cli.Relayctl;
 import dev.relay.dist.config.ConfigLoader;
 import dev.relay.dist.config.RelayConfig;
 import dev.relay.dist.ops.HealthCheck;
 import dev.relay.dist.ops.OpsServer;
+import dev.relay.dist.ops.QueueMetrics;
 import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.QueueException;
+import dev.relay.queue.jdbc.H2MessageQueue;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -51,6 +53,7 @@ public final class Relay implements AutoCloseable {
     private final PrometheusMeterRegistry registry;
     private final Deque<Part> parts = new ArrayDeque<>();
     private final List<HealthCheck> checks = new ArrayList<>();
+    private H2MessageQueue queue;
     private OpsServer ops;
     private AdminSocketServer admin;
     private volatile boolean stopped;
@@ -91,6 +94,22 @@ public final class Relay implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         checks.add(dataDirectoryCheck(config.dataDirectory()));
+
+        // 1. the queue: opening it migrates its schema (Flyway) and gives back leases of a previous run
+        try {
+            queue = H2MessageQueue.open(config.queueSettings(), clock);
+        } catch (QueueException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        H2MessageQueue q = queue;
+        parts.push(new Part("queue", q::close));
+        log.info("queue {} open", q.file());
+        QueueMetrics queueMetrics = new QueueMetrics(q.admin(), clock, Duration.ofSeconds(5), () -> {
+            if (!Files.isWritable(q.file())) {
+                throw new IllegalStateException(q.file() + " is not writable");
+            }
+        }).bindTo(registry);
+        checks.add(queueMetrics);
 
         try {
             admin = AdminSocketServer.start(config.adminSocket(),
@@ -164,7 +183,7 @@ public final class Relay implements AutoCloseable {
         return new CliContext() {
             @Override
             public QueueAdmin queue() {
-                throw new CliException("the queue is not part of this build yet");
+                return queue.admin();
             }
 
             @Override

@@ -58,6 +58,8 @@ public final class SmtpServer implements AutoCloseable {
     private final ExecutorService spoolExecutor;
     private final ChannelGroup channels = new DefaultChannelGroup("smtp", GlobalEventExecutor.INSTANCE);
     private final List<Channel> listeners = new ArrayList<>();
+    private List<InetSocketAddress> implicitTlsListen = List.of();
+    private java.util.function.Consumer<Channel> implicitTls;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private boolean started;
@@ -78,6 +80,20 @@ public final class SmtpServer implements AutoCloseable {
         this.spoolExecutor = Executors.newFixedThreadPool(settings.spoolThreads(), new DefaultThreadFactory("relay-spool", true));
         this.context = new ServerContext(settings, queue, localRecipients, new ServerMetrics(meterRegistry), clock,
                 queueIds, spoolExecutor, commands);
+    }
+
+    /**
+     * Adds listeners whose connections start with TLS (RFC 8314, port 465): {@code installTls}
+     * puts the TLS handler in front of each new connection's pipeline (issue 6; the security code
+     * provides it). Same sessions, limits and queue as the other listeners. Call before {@link #start()}.
+     */
+    public synchronized SmtpServer implicitTls(List<InetSocketAddress> addresses, java.util.function.Consumer<Channel> installTls) {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        this.implicitTlsListen = List.copyOf(addresses);
+        this.implicitTls = installTls;
+        return this;
     }
 
     /** Binds every listen address; on any failure nothing stays bound and the error names the address. */
@@ -108,12 +124,29 @@ public final class SmtpServer implements AutoCloseable {
                         ch.pipeline().addLast(initializer);
                     }
                 });
-        for (InetSocketAddress address : settings.listen()) {
+        ServerBootstrap tlsBootstrap = implicitTlsListen.isEmpty() ? null : b.clone()
+                .childHandler(new io.netty.channel.ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        channels.add(ch);
+                        implicitTls.accept(ch);
+                        ch.pipeline().addLast(initializer);
+                    }
+                });
+        List<InetSocketAddress> all = new ArrayList<>(settings.listen());
+        all.addAll(implicitTlsListen);
+        for (int i = 0; i < all.size(); i++) {
+            InetSocketAddress address = all.get(i);
+            boolean tls = i >= settings.listen().size();
             try {
-                Channel ch = b.bind(address).syncUninterruptibly().channel();
+                Channel ch = (tls ? tlsBootstrap : b).bind(address).syncUninterruptibly().channel();
                 listeners.add(ch);
-                log.info("listening on {}", ch.localAddress());
+                log.info("listening on {}{}", ch.localAddress(), tls ? " (implicit TLS)" : "");
             } catch (RuntimeException e) {
+                for (Channel l : listeners) {
+                    l.close().syncUninterruptibly();
+                }
+                listeners.clear();
                 shutdownGroups();
                 throw new IllegalStateException("cannot listen on " + address + ": " + e.getMessage(), e);
             }

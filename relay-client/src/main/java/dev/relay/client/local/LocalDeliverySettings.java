@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * Local delivery settings.
  *
- * @param maildirRoot        the directory holding one Maildir per mailbox, {@code ROOT/<local-part>/{tmp,new,cur}}
+ * @param maildirRoot        the directory holding one Maildir per mailbox, {@code ROOT/<domain>/<local-part>/{tmp,new,cur}}
  *                           ({@code local.maildir-root}, default {@code /var/lib/relay/maildir})
  * @param acceptUnknownUsers true: any local part of a local domain is accepted at RCPT and its Maildir is
  *                           created on first delivery; false (the default, like Postfix's local_recipient_maps):

@@ -5,10 +5,10 @@ import dev.relay.client.routing.Router;
 import dev.relay.mail.Path;
 
 /**
- * The answer the receiver needs at RCPT: is this forward-path a local mailbox, and does it exist?
- * relay-dist adapts it to the receiver's own interface (the receiver does not depend on the
- * forwarder). It applies the same routing as delivery, so a source route through us to a local
- * user counts as local.
+ * Where a forward-path ends up locally, for {@code relayctl route} and tests: is it a local mailbox,
+ * and does it exist? It applies the same routing as delivery, so a source route through us to a
+ * local user counts as local. It looks at the file system; the receiver, which must not block,
+ * is given {@link LocalUsers#exists} instead.
  */
 public final class LocalMailboxes {
 
@@ -35,10 +35,7 @@ public final class LocalMailboxes {
             return Verdict.NOT_LOCAL;
         }
         if (router.route(forwardPath) instanceof Decision.Local local) {
-            if (local.mailbox().isPostmaster()) {
-                return Verdict.ACCEPT;
-            }
-            return maildir.accepts(local.mailbox().localPart()) ? Verdict.ACCEPT : Verdict.UNKNOWN_USER;
+            return maildir.accepts(local.mailbox()) ? Verdict.ACCEPT : Verdict.UNKNOWN_USER;
         }
         return Verdict.NOT_LOCAL;
     }

@@ -1,5 +1,6 @@
 package dev.relay.client.local;
 
+import dev.relay.client.routing.Domains;
 import dev.relay.client.transport.BodySource;
 import dev.relay.mail.Mailbox;
 import dev.relay.mail.Path;
@@ -18,8 +19,8 @@ import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Final delivery into Maildirs: one Maildir per mailbox under a root, named by the local part in
- * lower case. The message is written into {@code tmp/}, synced, then renamed into {@code new/}
+ * Final delivery into Maildirs: one Maildir per mailbox under a root, {@code ROOT/<domain>/<local-part>}
+ * in lower case (so {@code u@a.example} and {@code u@b.example} stay apart). The message is written into {@code tmp/}, synced, then renamed into {@code new/}
  * and the directory synced, so a reader never sees half a message and a crash loses none
  * (the Maildir protocol; "250 means durable" holds for local delivery too). {@code Return-Path:}
  * (the reverse-path as it arrived) and {@code Delivered-To:} go on top (RFC 5321 section 4.4:
@@ -31,11 +32,13 @@ public final class MaildirDelivery {
 
     private final LocalDeliverySettings settings;
     private final String hostName;
+    private final String hostDomain;
     private final Clock clock;
 
     public MaildirDelivery(LocalDeliverySettings settings, String hostName, Clock clock) {
         this.settings = settings;
         this.hostName = hostName.replace('/', '_').replace(':', '_');
+        this.hostDomain = Domains.normalize(hostName);
         this.clock = clock;
     }
 
@@ -44,22 +47,34 @@ public final class MaildirDelivery {
     }
 
     /**
-     * The Maildir directory of a local part, or null when the local part cannot name a directory
-     * safely (empty, a path separator, a leading dot, control characters): such a user never exists.
+     * The Maildir of a mailbox: {@code ROOT/<domain>/<local-part>}, both in lower case (the domain
+     * without a trailing dot; {@code <postmaster>} without a domain is our host name's). Null when
+     * either cannot name a directory safely (empty, a path separator, a leading dot, control
+     * characters, longer than 64 or 255 characters): such a mailbox never exists.
      */
-    public java.nio.file.Path maildirOf(String localPart) {
-        String name = localPart.toLowerCase(Locale.ROOT);
-        if (name.isEmpty() || name.startsWith(".") || name.length() > 64 || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f
-                || c == '/' || c == '\\')) {
+    public java.nio.file.Path maildirOf(Mailbox mailbox) {
+        String domain = mailbox.domain() == null ? hostDomain : Domains.normalize(mailbox.domain());
+        String user = mailbox.localPart().toLowerCase(Locale.ROOT);
+        if (!safeName(user, 64) || !safeName(domain, 255)) {
             return null;
         }
-        return settings.maildirRoot().resolve(name);
+        return settings.maildirRoot().resolve(domain).resolve(user);
     }
 
-    /** True when mail to this local part would be accepted: its Maildir exists, or unknown users are accepted. */
-    public boolean accepts(String localPart) {
-        java.nio.file.Path dir = maildirOf(localPart);
-        return dir != null && (settings.acceptUnknownUsers() || Files.isDirectory(dir));
+    /** A name that is one path element, never {@code .}, {@code ..} or a hidden file, and printable. */
+    static boolean safeName(String name, int max) {
+        return !name.isEmpty() && !name.startsWith(".") && name.length() <= max && name.chars().noneMatch(c -> c < 0x20
+                || c == 0x7f || c == '/' || c == '\\');
+    }
+
+    /**
+     * True when mail to this mailbox would be accepted: its Maildir exists, or unknown users are
+     * accepted, or it is postmaster (RFC 5321 section 4.5.1: always accepted; its Maildir is made on
+     * first use). This looks at the file system: the receiver uses {@link LocalUsers} instead.
+     */
+    public boolean accepts(Mailbox mailbox) {
+        java.nio.file.Path dir = maildirOf(mailbox);
+        return dir != null && (settings.acceptUnknownUsers() || mailbox.isPostmaster() || Files.isDirectory(dir));
     }
 
     /**
@@ -71,8 +86,8 @@ public final class MaildirDelivery {
      */
     public java.nio.file.Path deliver(Mailbox mailbox, Path returnPath, BodySource body)
             throws IOException, UnknownUserException {
-        java.nio.file.Path dir = maildirOf(mailbox.localPart());
-        if (dir == null || !accepts(mailbox.localPart())) {
+        java.nio.file.Path dir = maildirOf(mailbox);
+        if (dir == null || !accepts(mailbox)) {
             throw new UnknownUserException("no such local mailbox: " + mailbox);
         }
         java.nio.file.Path tmp = dir.resolve("tmp");

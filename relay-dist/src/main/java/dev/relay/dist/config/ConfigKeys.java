@@ -20,6 +20,7 @@ public final class ConfigKeys {
 
     static final String FILES = "Identity and files";
     static final String RECEIVE = "Receiving (the SMTP listener)";
+    static final String QUEUE = "The queue";
     static final String DELIVER = "Local delivery";
     static final String OPS = "Operations";
 
@@ -56,6 +57,23 @@ public final class ConfigKeys {
     public static final Key<Path> MAILDIR_DIRECTORY = Key.of(DELIVER, "maildir_directory", "$data_directory/maildir", Values.path(),
             "The root of the Maildirs of local_domains: one Maildir per mailbox, DIR/domain/user/{tmp,new,cur}.");
 
+    public static final Key<Path> QUEUE_DIRECTORY = Key.of(QUEUE, "queue_directory", "$data_directory/queue", Values.path(),
+            "The folder of the queue database (queue.mv.db, H2). relayctl finds it here when the relay is stopped.");
+
+    public static final Key<Duration> QUEUE_LEASE = Key.of(QUEUE, "queue_lease", "10m",
+            Values.duration(Duration.ofSeconds(10), Duration.ofDays(1)),
+            "How long a recipient taken for a delivery attempt stays reserved; after a crash it becomes due again when the relay restarts.");
+
+    public static final Key<Duration> QUEUE_RETENTION = Key.of(QUEUE, "queue_retention", "0s",
+            Values.duration(Duration.ZERO, Duration.ofDays(90)),
+            "How long a message whose recipients are all delivered or bounced stays visible to relayctl; 0s removes it at once, like Postfix.");
+
+    public static final Key<Integer> QUEUE_GROUP_COMMIT_MAX = Key.of(QUEUE, "queue_group_commit_max", "512", Values.integer(1, 100_000),
+            "At most this many received messages share one commit and one disk sync (group commit) before their 250 replies.");
+
+    public static final Key<Integer> QUEUE_MAX_PENDING = Key.of(QUEUE, "queue_max_pending", "10000", Values.integer(1, 1_000_000),
+            "Messages waiting to be written beyond this are refused with 451 4.3.0 at once instead of piling up in memory.");
+
     public static final Key<Optional<InetSocketAddress>> METRICS_LISTEN = Key.of(OPS, "metrics_listen", "127.0.0.1:9025",
             Values.noneOr(loopback()),
             "Where /metrics (Prometheus) and /health are served over HTTP, or none; loopback addresses only.");
@@ -66,7 +84,9 @@ public final class ConfigKeys {
 
     /** Every key, in documentation order. */
     public static final List<Key<?>> ALL = List.of(HOSTNAME, HOST_ALIASES, DATA_DIRECTORY, ADMIN_SOCKET, ROUTES_FILE,
-            LISTEN, TRUSTED_NETWORKS, LOCAL_DOMAINS, RELAY_DOMAINS, MAILDIR_DIRECTORY, METRICS_LISTEN, SHUTDOWN_TIMEOUT);
+            LISTEN, TRUSTED_NETWORKS, LOCAL_DOMAINS, RELAY_DOMAINS,
+            QUEUE_DIRECTORY, QUEUE_LEASE, QUEUE_RETENTION, QUEUE_GROUP_COMMIT_MAX, QUEUE_MAX_PENDING,
+            MAILDIR_DIRECTORY, METRICS_LISTEN, SHUTDOWN_TIMEOUT);
 
     /** The keys by name. */
     public static final Map<String, Key<?>> BY_NAME = ALL.stream()

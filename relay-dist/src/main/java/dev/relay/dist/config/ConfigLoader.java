@@ -123,21 +123,7 @@ public final class ConfigLoader {
             problems.sort(java.util.Comparator.comparingInt(ConfigProblem::line));
             throw new ConfigException(problems);
         }
-        return new RelayConfig(
-                file,
-                get(values, ConfigKeys.HOSTNAME),
-                get(values, ConfigKeys.HOST_ALIASES),
-                get(values, ConfigKeys.DATA_DIRECTORY),
-                get(values, ConfigKeys.ADMIN_SOCKET),
-                get(values, ConfigKeys.ROUTES_FILE),
-                get(values, ConfigKeys.LISTEN),
-                get(values, ConfigKeys.TRUSTED_NETWORKS),
-                get(values, ConfigKeys.LOCAL_DOMAINS),
-                get(values, ConfigKeys.RELAY_DOMAINS),
-                get(values, ConfigKeys.MAILDIR_DIRECTORY),
-                get(values, ConfigKeys.METRICS_LISTEN),
-                get(values, ConfigKeys.SHUTDOWN_TIMEOUT),
-                expanded);
+        return new RelayConfig(file, values, expanded);
     }
 
     private void crossChecks(ConfigFile parsed, Map<String, Object> values, List<ConfigProblem> problems) {

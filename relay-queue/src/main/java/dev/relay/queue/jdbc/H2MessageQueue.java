@@ -41,6 +41,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -109,6 +110,7 @@ public final class H2MessageQueue implements MessageQueue {
     private final java.nio.file.Path file;
     private final JdbcConnectionPool pool;
     private final ReentrantReadWriteLock claimGate = new ReentrantReadWriteLock();
+    private final ReentrantLock claimLock = new ReentrantLock(true);
     private final GroupCommitWriter writer;
     private final JdbcQueueAdmin admin;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -215,28 +217,51 @@ public final class H2MessageQueue implements MessageQueue {
             return List.of();
         }
         Duration l = lease == null ? settings.defaultLease() : lease;
+        // Claimers of one process take turns: they would only wait for each other's row locks in
+        // the database and win nothing from the same candidates. Claimers in other processes (a
+        // shared PostgreSQL queue) are kept apart by the conditional update alone.
+        claimLock.lock();
         claimGate.readLock().lock();
+        long token = TOKENS.nextLong();
         try (Connection c = connection()) {
             try {
-                return claim(c, owner, limit, l);
+                return claim(c, owner, limit, l, token);
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
+                giveBack(c, token);
                 throw e;
             }
         } catch (SQLException e) {
             throw Faults.onOperation("claim", e, file);
         } finally {
             claimGate.readLock().unlock();
+            claimLock.unlock();
         }
     }
 
-    private List<ClaimedMessage> claim(Connection c, String owner, int limit, Duration lease) throws SQLException {
+    /** After a failed claim: rounds already committed hold leases with {@code token}; give them back. */
+    private void giveBack(Connection c, long token) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE recipient SET lease_owner = NULL,"
+                + " lease_until = NULL, lease_token = NULL, next_attempt = ? WHERE lease_token = ?")) {
+            ps.setLong(1, clock.millis());
+            ps.setLong(2, token);
+            ps.executeUpdate();
+            c.commit();
+        } catch (SQLException e) {
+            LOG.warn("claim: could not give back the leases of a failed claim (they come back when they expire): {}",
+                    e.getMessage());
+        }
+    }
+
+    private List<ClaimedMessage> claim(Connection c, String owner, int limit, Duration lease, long token)
+            throws SQLException {
         long now = clock.millis();
         long until = now + lease.toMillis();
-        long token = TOKENS.nextLong();
         // Rounds: a concurrent claimer may win some candidates of a round (they no longer match the
         // guard); the next round selects from what is still due, so a claim comes back empty only
-        // when nothing is due. Bounded, so contention cannot keep a claimer here.
+        // when nothing is due. Bounded, so contention cannot keep a claimer here. Each round commits,
+        // so that no claimer holds row locks while it selects again (two claimers would wait for
+        // each other until the lock timeout).
         List<Long> won = new ArrayList<>(limit);
         for (int round = 0; round < MAX_CLAIM_ROUNDS && won.size() < limit; round++) {
             List<Long> candidates = new ArrayList<>(limit - won.size());
@@ -268,6 +293,7 @@ public final class H2MessageQueue implements MessageQueue {
                 ps.setLong(i, now);
                 n = ps.executeUpdate();
             }
+            c.commit();
             if (n == candidates.size()) {
                 won.addAll(candidates);
             } else {

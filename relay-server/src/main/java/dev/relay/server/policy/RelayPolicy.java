@@ -61,7 +61,9 @@ public final class RelayPolicy {
             }
             List<String> route = forwardPath.route();
             int first = 0;
-            while (first < route.size() && ourNames.contains(normalize(route.get(first)))) {
+            // A local domain at the front of a route names this host as well (its mail is delivered
+            // here): <@ourdomain:u@outside.example> is a relay request to outside.example (issue 6 section 4).
+            while (first < route.size() && isUs(normalize(route.get(first)))) {
                 first++;
             }
             if (first < route.size()) {
@@ -80,6 +82,10 @@ public final class RelayPolicy {
             return Decision.LOCAL;
         }
         return clientMayRelay || isRelayDomain(domain) ? Decision.RELAY : Decision.RELAY_DENIED;
+    }
+
+    private boolean isUs(String host) {
+        return ourNames.contains(host) || localDomains.contains(host);
     }
 
     private boolean mayGoTo(String host, boolean clientMayRelay) {

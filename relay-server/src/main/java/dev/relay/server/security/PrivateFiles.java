@@ -72,6 +72,7 @@ public final class PrivateFiles {
                 }
                 ch.force(true);
             }
+            keepOwner(abs, tmp);
             try {
                 Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -81,6 +82,31 @@ public final class PrivateFiles {
             Files.deleteIfExists(tmp);
         }
         restrict(abs, FILE_MODE);
+    }
+
+    /**
+     * A rewrite keeps the owner of the file it replaces: when root runs {@code relayctl user add}
+     * on the relay user's users file, the relay can still read it afterwards. Without the right to
+     * change owners (not root) the new file simply stays the writer's.
+     */
+    private static void keepOwner(Path existing, Path replacement) {
+        try {
+            PosixFileAttributeView old = Files.getFileAttributeView(existing, PosixFileAttributeView.class);
+            PosixFileAttributeView now = Files.getFileAttributeView(replacement, PosixFileAttributeView.class);
+            if (old == null || now == null || !Files.exists(existing)) {
+                return;
+            }
+            var was = old.readAttributes();
+            var is = now.readAttributes();
+            if (!was.owner().equals(is.owner())) {
+                now.setOwner(was.owner());
+            }
+            if (!was.group().equals(is.group())) {
+                now.setGroup(was.group());
+            }
+        } catch (IOException | UnsupportedOperationException | SecurityException notAllowed) {
+            // not root: the file belongs to whoever wrote it
+        }
     }
 
     /**
