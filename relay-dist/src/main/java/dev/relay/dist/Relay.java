@@ -12,6 +12,8 @@ import dev.relay.dist.ops.QueueMetrics;
 import dev.relay.queue.QueueAdmin;
 import dev.relay.queue.QueueException;
 import dev.relay.queue.jdbc.H2MessageQueue;
+import dev.relay.server.LocalRecipients;
+import dev.relay.server.SmtpServer;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -54,9 +56,11 @@ public final class Relay implements AutoCloseable {
     private final Deque<Part> parts = new ArrayDeque<>();
     private final List<HealthCheck> checks = new ArrayList<>();
     private H2MessageQueue queue;
+    private SmtpServer server;
     private OpsServer ops;
     private AdminSocketServer admin;
     private volatile boolean stopped;
+    private volatile long deadline;
 
     /** A started part and how to stop it. */
     private record Part(String name, AutoCloseable closer) {
@@ -110,6 +114,35 @@ public final class Relay implements AutoCloseable {
             }
         }).bindTo(registry);
         checks.add(queueMetrics);
+
+        // 2. the forwarder (wired when relay-client's delivery engine is on main)
+
+        // 3. the receiver, last: mail is accepted only when everything behind it runs
+        try {
+            server = new SmtpServer(Wiring.serverSettings(config), q, LocalRecipients.ACCEPT_ALL, registry, clock);
+            server.start();
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        SmtpServer srv = server;
+        parts.push(new Part("receiver", () -> srv.stop(remaining())));
+        checks.add(new HealthCheck() {
+            @Override
+            public String name() {
+                return "smtp";
+            }
+
+            @Override
+            public Result check() {
+                if (stopped) {
+                    return Result.down("stopping");
+                }
+                List<java.net.InetSocketAddress> bound = srv.boundAddresses();
+                return bound.isEmpty() ? Result.down("not listening")
+                        : Result.up("listening on " + bound.stream().map(ConfigLoader::format).toList()
+                                + ", " + srv.openConnections() + " connections");
+            }
+        });
 
         try {
             admin = AdminSocketServer.start(config.adminSocket(),
@@ -209,6 +242,11 @@ public final class Relay implements AutoCloseable {
         return registry;
     }
 
+    /** The addresses the SMTP receiver listens on (real ports when 0 was configured). */
+    public List<java.net.InetSocketAddress> smtpAddresses() {
+        return server == null ? List.of() : server.boundAddresses();
+    }
+
     /** The metrics endpoint's address, when it runs. */
     public Optional<java.net.InetSocketAddress> metricsAddress() {
         return Optional.ofNullable(ops).map(OpsServer::address);
@@ -219,6 +257,11 @@ public final class Relay implements AutoCloseable {
         return config;
     }
 
+    /** What is left of the shutdown bound (at least a second, so that each part gets a chance). */
+    private Duration remaining() {
+        return Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime()));
+    }
+
     /** Stops every part in reverse order of start, within {@code shutdown_timeout} in total. */
     @Override
     public synchronized void close() {
@@ -226,7 +269,7 @@ public final class Relay implements AutoCloseable {
             return;
         }
         stopped = true;
-        long deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
+        deadline = System.nanoTime() + config.shutdownTimeout().toNanos();
         while (!parts.isEmpty()) {
             Part p = parts.pop();
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));

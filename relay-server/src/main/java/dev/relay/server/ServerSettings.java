@@ -29,6 +29,9 @@ import java.util.Set;
  * @param maxConnections           simultaneous connections in total, then 421 4.7.0 at connect
  * @param maxConnectionsPerClient  simultaneous connections per client address (trusted networks are exempt), then 421 4.7.0
  * @param idleTimeout              time without input before 421 4.4.2 and close (RFC 5321 4.5.3.2.7: at least 5 minutes)
+ * @param commandTimeout           time allowed to receive one whole line (command or DATA text line) once its first
+ *                                 byte arrived, then 421 4.4.2 and close: ends "one byte a second" clients that the
+ *                                 idle timeout never catches (Postfix smtpd_per_record_deadline); default 5 minutes
  * @param maxErrors                error replies allowed per session; the next error is answered 421 4.7.0 and the connection closed
  * @param trustedNetworks          clients allowed to relay anywhere (and to address literals)
  * @param localDomains             domains this relay is the final destination for (lower case)
@@ -53,6 +56,7 @@ public record ServerSettings(
         int maxConnections,
         int maxConnectionsPerClient,
         Duration idleTimeout,
+        Duration commandTimeout,
         int maxErrors,
         List<Cidr> trustedNetworks,
         Set<String> localDomains,
@@ -85,6 +89,8 @@ public record ServerSettings(
     public static final int DEFAULT_MAX_CONNECTIONS_PER_CLIENT = 50;
     /** RFC 5321 section 4.5.3.2.7. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(5);
+    /** The same bound as the idle timeout, applied to one line instead of to silence. */
+    public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
     public static final int DEFAULT_MAX_ERRORS = 10;
     /** Loopback only. */
     public static final List<Cidr> DEFAULT_TRUSTED_NETWORKS = List.of(Cidr.parse("127.0.0.0/8"), Cidr.parse("::1/128"));
@@ -118,6 +124,7 @@ public record ServerSettings(
         atLeast("maxConnections", maxConnections, 1);
         atLeast("maxConnectionsPerClient", maxConnectionsPerClient, 1);
         positive("idleTimeout", idleTimeout);
+        positive("commandTimeout", commandTimeout);
         atLeast("maxErrors", maxErrors, 1);
         trustedNetworks = List.copyOf(trustedNetworks);
         localDomains = domains(localDomains);
@@ -157,6 +164,7 @@ public record ServerSettings(
         b.maxConnections = maxConnections;
         b.maxConnectionsPerClient = maxConnectionsPerClient;
         b.idleTimeout = idleTimeout;
+        b.commandTimeout = commandTimeout;
         b.maxErrors = maxErrors;
         b.trustedNetworks = trustedNetworks;
         b.localDomains = localDomains;
@@ -231,6 +239,7 @@ public record ServerSettings(
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
         private int maxConnectionsPerClient = DEFAULT_MAX_CONNECTIONS_PER_CLIENT;
         private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
         private int maxErrors = DEFAULT_MAX_ERRORS;
         private List<Cidr> trustedNetworks = DEFAULT_TRUSTED_NETWORKS;
         private Set<String> localDomains = Set.of();
@@ -257,6 +266,7 @@ public record ServerSettings(
         public Builder maxConnections(int v) { maxConnections = v; return this; }
         public Builder maxConnectionsPerClient(int v) { maxConnectionsPerClient = v; return this; }
         public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+        public Builder commandTimeout(Duration v) { commandTimeout = v; return this; }
         public Builder maxErrors(int v) { maxErrors = v; return this; }
         public Builder trustedNetworks(List<Cidr> v) { trustedNetworks = List.copyOf(v); return this; }
         /** Parses each entry with {@link Cidr#parse(String)}. */
@@ -280,7 +290,7 @@ public record ServerSettings(
         public ServerSettings build() {
             return new ServerSettings(listen, hostName == null ? defaultHostName() : hostName, hostAliases,
                     maxCommandLineLength, maxTextLineLength, maxRecipients, maxMessageSize, maxConnections,
-                    maxConnectionsPerClient, idleTimeout, maxErrors, trustedNetworks, localDomains, relayDomains,
+                    maxConnectionsPerClient, idleTimeout, commandTimeout, maxErrors, trustedNetworks, localDomains, relayDomains,
                     sourceRouteMode, bareLineEnds, maxReceivedHeaders, spoolDirectory, memoryThreshold,
                     stopTimeout, ioThreads, spoolThreads);
         }

@@ -83,6 +83,36 @@ public final class SmtpServer implements AutoCloseable {
     }
 
     /**
+     * Creates a server with the standard command table and starts it: the one call relay-dist needs.
+     *
+     * @param settings        validated receiver settings
+     * @param queue           where accepted messages go; owned by the caller, closed after {@link #stop(Duration)}
+     * @param localRecipients answers whether a mailbox of a local domain exists (550 5.1.1 otherwise);
+     *                        {@link LocalRecipients#ACCEPT_ALL} accepts every one
+     * @param meterRegistry   receives the {@code relay.server.*} meters
+     * @param clock           arrival times and the Received header date
+     * @throws IllegalStateException naming the address when one cannot be bound (nothing stays bound)
+     */
+    public static SmtpServer start(ServerSettings settings, MessageQueue queue, LocalRecipients localRecipients,
+                                   MeterRegistry meterRegistry, Clock clock) {
+        SmtpServer server = new SmtpServer(settings, queue, localRecipients, meterRegistry, clock);
+        server.start();
+        return server;
+    }
+
+    /**
+     * Replaces the relay domains (configuration reload): every session uses them from its next RCPT;
+     * no connection is dropped. Entries as in {@link ServerSettings#relayDomains()}.
+     *
+     * @throws IllegalArgumentException naming an entry that is not a domain
+     */
+    public void updateRelayDomains(java.util.Set<String> relayDomains) {
+        ServerSettings updated = context.settings().toBuilder().relayDomains(relayDomains).build();
+        context.relayPolicy(new dev.relay.server.policy.RelayPolicy(updated));
+        log.info("relay domains now {}", updated.relayDomains());
+    }
+
+    /**
      * Adds listeners whose connections start with TLS (RFC 8314, port 465): {@code installTls}
      * puts the TLS handler in front of each new connection's pipeline (issue 6; the security code
      * provides it). Same sessions, limits and queue as the other listeners. Call before {@link #start()}.

@@ -111,11 +111,19 @@ public final class Router {
     /**
      * The reverse-path to send with a relayed message: in {@code rfc821} mode our host name in front
      * (RFC 821 section 3.6: "the SMTP adds its own identifier to the reverse-path"), the null path
-     * staying null (RFC 5321 section 4.5.5); otherwise unchanged (RFC 5321 appendix C).
+     * staying null (RFC 5321 section 4.5.5); in {@code honor} mode unchanged (RFC 5321 appendix C);
+     * in {@code strip} mode without its route, as the forward-path (routes are ignored both ways,
+     * as Postfix does: RFC 5321 section 3.6.1 lets a server ignore them).
      */
     public Path outgoingReversePath(Path reversePath) {
-        if (settings.sourceRouteMode() == SourceRouteMode.RFC821 && !reversePath.isNull()) {
+        if (reversePath.isNull()) {
+            return reversePath;
+        }
+        if (settings.sourceRouteMode() == SourceRouteMode.RFC821) {
             return reversePath.withHostPrepended(settings.hostName());
+        }
+        if (settings.sourceRouteMode() == SourceRouteMode.STRIP) {
+            return reversePath.withoutRoute();
         }
         return reversePath;
     }

@@ -454,6 +454,15 @@ public final class SmtpTransport {
             return usable;
         }
 
+        /**
+         * Closes the socket at once, without QUIT, from any thread: a transaction blocked in it
+         * fails with an I/O error and its open recipients are deferred. For a bounded shutdown.
+         */
+        public void abort() {
+            usable = false;
+            session.disconnectQuietly();
+        }
+
         /** QUIT (best effort, bounded by the RSET timeout) and close. */
         @Override
         public void close() {

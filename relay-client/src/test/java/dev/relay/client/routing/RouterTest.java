@@ -94,5 +94,10 @@ class RouterTest {
         assertThat(router(SourceRouteMode.RFC821).outgoingReversePath(Path.NULL)).isEqualTo(Path.NULL);
         assertThat(router(SourceRouteMode.HONOR).outgoingReversePath(s)).isEqualTo(s);
         assertThat(router(SourceRouteMode.STRIP).outgoingReversePath(s)).isEqualTo(s);
+        assertThat(router(SourceRouteMode.HONOR).outgoingReversePath(path("s", "src.test", "x.test")))
+                .isEqualTo(path("s", "src.test", "x.test"));
+        assertThat(router(SourceRouteMode.STRIP).outgoingReversePath(path("s", "src.test", "x.test")))
+                .isEqualTo(s);
+        assertThat(router(SourceRouteMode.STRIP).outgoingReversePath(Path.NULL)).isEqualTo(Path.NULL);
     }
 }

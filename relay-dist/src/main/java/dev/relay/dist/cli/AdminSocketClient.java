@@ -25,7 +25,12 @@ public final class AdminSocketClient {
 
     /** Whether a relay answers on {@code socket}. */
     public static boolean answers(Path socket) {
-        Optional<SocketChannel> ch = connect(socket);
+        Optional<SocketChannel> ch;
+        try {
+            ch = connect(socket);
+        } catch (CliException e) {
+            return true; // something is there that we may not use: not a stale file
+        }
         ch.ifPresent(c -> {
             try {
                 c.close();
@@ -36,9 +41,18 @@ public final class AdminSocketClient {
         return ch.isPresent();
     }
 
-    /** A connection to a relay on {@code socket}, or empty when no relay answers there. */
+    /**
+     * A connection to a relay on {@code socket}, or empty when no relay answers there (no socket
+     * file, or one left by a relay that is gone: connection refused).
+     *
+     * @throws CliException when the socket is there but this user may not use it
+     */
     static Optional<SocketChannel> connect(Path socket) {
+        Path dir = socket.toAbsolutePath().getParent();
         if (!Files.exists(socket)) {
+            if (dir != null && Files.isDirectory(dir) && !Files.isExecutable(dir)) {
+                throw new CliException("permission denied on " + dir + " (run relayctl as the relay's user)");
+            }
             return Optional.empty();
         }
         try {
@@ -48,6 +62,11 @@ public final class AdminSocketClient {
                 return Optional.of(ch);
             } catch (IOException e) {
                 ch.close();
+                String msg = String.valueOf(e.getMessage());
+                if (msg.toLowerCase(java.util.Locale.ROOT).contains("permission denied")) {
+                    throw new CliException("permission denied on the admin socket " + socket
+                            + " (run relayctl as the relay's user)");
+                }
                 return Optional.empty();
             }
         } catch (IOException e) {

@@ -5,8 +5,9 @@ import picocli.CommandLine.Option;
 
 /** {@code relayctl bounce}: return messages to their senders now (like {@code postsuper -r} with a bounce). */
 @Command(name = "bounce", mixinStandardHelpOptions = true,
-        description = {"Fail the waiting recipients of these messages now: the forwarder sends the sender a",
-                "delivery status notification (unless NOTIFY=NEVER or the sender is <>)."})
+        description = {"Return messages to their senders now.",
+                "Fails the waiting recipients of these messages: the forwarder sends the sender a delivery",
+                "status notification (unless NOTIFY=NEVER or the sender is <>)."})
 final class BounceCommand extends IdsCommand {
 
     @Option(names = "--reason", paramLabel = "TEXT", defaultValue = "returned to sender by the postmaster",

@@ -18,4 +18,14 @@ public interface CliContext {
 
     /** The clock for ages ("older than", the age histogram). */
     Clock clock();
+
+    /** How many recipients a long operation (retry --all) handles between two progress lines. */
+    default long progressEvery() {
+        return 10_000;
+    }
+
+    /** One line for {@code relayctl version}: whom relayctl talked to. */
+    default String where() {
+        return "running relay";
+    }
 }

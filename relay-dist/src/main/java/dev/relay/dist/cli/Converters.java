@@ -3,6 +3,10 @@ package dev.relay.dist.cli;
 import dev.relay.dist.config.BadValueException;
 import dev.relay.dist.config.Values;
 import dev.relay.queue.QueueId;
+import dev.relay.queue.RecipientState;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
 import java.time.Duration;
 import picocli.CommandLine;
 
@@ -21,6 +25,21 @@ final class Converters {
                 throw new CommandLine.TypeConversionException(
                         "'" + value + "' is not a queue id (6 to 20 letters and digits, as relayctl queue shows them)");
             }
+        }
+    }
+
+    /** A recipient state, in any case: queued, deferred, delivered, failed, held. */
+    static final class StateConverter implements CommandLine.ITypeConverter<RecipientState> {
+        @Override
+        public RecipientState convert(String value) {
+            for (RecipientState s : RecipientState.values()) {
+                if (s.name().equalsIgnoreCase(value.strip())) {
+                    return s;
+                }
+            }
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a recipient state (one of: "
+                    + Arrays.stream(RecipientState.values()).map(s -> s.name().toLowerCase(Locale.ROOT))
+                    .collect(Collectors.joining(", ")) + ")");
         }
     }
 

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 
 /** {@code relayctl delete}: remove messages without telling anyone (like {@code postsuper -d}); asks first. */
 @Command(name = "delete", mixinStandardHelpOptions = true,
-        description = {"Delete these messages from the queue. Nobody is notified: use bounce to tell the sender.",
+        description = {"Delete messages from the queue without notifying anyone.",
+                "Use bounce to tell the senders.",
                 "Asks for confirmation on standard input unless --yes is given."})
 final class DeleteCommand extends IdsCommand {
 

@@ -4,7 +4,8 @@ import picocli.CommandLine.Command;
 
 /** {@code relayctl hold}: keep messages from being delivered until released (like {@code postsuper -h}). */
 @Command(name = "hold", mixinStandardHelpOptions = true,
-        description = "Put the waiting recipients of these messages on hold: they are not delivered until released.")
+        description = {"Keep messages from delivery until released (like postsuper -h).",
+                "Puts the waiting recipients of these messages on hold."})
 final class HoldCommand extends IdsCommand {
     @Override
     public Integer call() {

@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 
 /** {@code relayctl queue}: the queue like {@code mailq}, with filters, or as JSON Lines. */
 @Command(name = "queue", aliases = "mailq", mixinStandardHelpOptions = true,
-        description = {"List queued messages, oldest first, like mailq: id, size, arrival, sender, and each",
-                "recipient with its state, next attempt and last reply. Filters combine (AND)."})
+        description = {"List the queue like mailq.",
+                "Oldest first: id, size, arrival and sender of each message, then each recipient with its",
+                "state, next attempt and last reply. Filters combine (all must match)."})
 final class QueueCommand implements Callable<Integer> {
 
     static final int PAGE = 500;
@@ -26,7 +27,8 @@ final class QueueCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--state", paramLabel = "STATE", description = "Only messages with a recipient in this state: ${COMPLETION-CANDIDATES}.")
+    @Option(names = "--state", paramLabel = "STATE", converter = Converters.StateConverter.class,
+            description = "Only messages with a recipient in this state: queued, deferred, delivered, failed or held.")
     RecipientState state;
 
     @Option(names = "--from", paramLabel = "TEXT", description = "Only senders containing TEXT (case-insensitive).")

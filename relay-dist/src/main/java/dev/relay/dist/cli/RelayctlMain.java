@@ -4,38 +4,68 @@ import dev.relay.dist.config.ConfigException;
 import dev.relay.dist.config.ConfigLoader;
 import dev.relay.dist.config.RelayConfig;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.Charset;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
  * {@code relayctl}'s entry point. It reads the relay's configuration (for the data folder and the
  * admin socket), then: if a relay answers on the admin socket, sends it the command line and
  * plays back its output and exit code; otherwise it runs the command itself on the queue files
- * (H2's file lock keeps it from clashing with a relay that starts meanwhile). Help, version and
- * bad command lines are handled here without either.
+ * ({@link DirectContext}). Help, version and bad command lines are handled here without either.
  */
 public final class RelayctlMain {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayctlMain.class);
 
     private RelayctlMain() {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int code;
+        try {
+            code = run(args, System.getenv("RELAY_CONF"), ConfigLoader.forThisMachine(), Clock.systemUTC(),
+                    System.in, System.out, System.err);
+        } catch (RuntimeException | Error e) {
+            // Never a stack trace for the user; the log (WARN, on standard error) has the class.
+            System.err.println("relayctl: internal error: " + e + " (please report it)");
+            code = ExitCodes.FAILURE;
+        }
+        System.exit(code);
     }
 
-    static int run(String[] args) {
+    /**
+     * Runs one relayctl command line as the {@code relayctl} script does, with {@code relayConf}
+     * standing for the environment variable {@code RELAY_CONF}; returns the exit code.
+     */
+    static int run(String[] args, String relayConf, ConfigLoader loader, Clock clock,
+                   InputStream stdin, PrintStream stdout, PrintStream stderr) {
         Charset cs = Charset.defaultCharset();
-        PrintWriter out = new PrintWriter(new java.io.OutputStreamWriter(System.out, cs), true);
-        PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err, cs), true);
-        InputStreamReader in = new InputStreamReader(System.in, cs);
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(stdout, cs), true);
+        PrintWriter err = new PrintWriter(new OutputStreamWriter(stderr, cs), true);
+        InputStreamReader in = new InputStreamReader(stdin, cs);
+        try {
+            return run(args, relayConf, loader, clock, stdin, stdout, stderr, in, out, err);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
 
+    private static int run(String[] args, String relayConf, ConfigLoader loader, Clock clock, InputStream stdin,
+                           PrintStream stdout, PrintStream stderr, InputStreamReader in, PrintWriter out, PrintWriter err) {
         CommandLine parser = Relayctl.commandLine(p -> {
             throw new CliException("internal: no context while parsing");
         }, in, out, err);
@@ -49,9 +79,6 @@ public final class RelayctlMain {
                 err.println("relayctl: " + e.getMessage());
                 return ExitCodes.USAGE;
             }
-        } catch (RuntimeException e) {
-            err.println("relayctl: " + e.getMessage());
-            return ExitCodes.USAGE;
         }
         if (helpOnly(parsed)) {
             return parser.execute(args);
@@ -59,39 +86,46 @@ public final class RelayctlMain {
 
         RelayctlCommand top = parser.getCommand();
         Optional<Path> configFile = Optional.ofNullable(top.config)
-                .or(() -> Optional.ofNullable(System.getenv("RELAY_CONF")).filter(s -> !s.isBlank()).map(Path::of));
+                .or(() -> Optional.ofNullable(relayConf).filter(s -> !s.isBlank()).map(Path::of));
         RelayConfig config;
         try {
-            config = ConfigLoader.forThisMachine().load(configFile);
+            config = loader.load(configFile);
         } catch (ConfigException e) {
-            e.problems().forEach(p -> err.println(p));
+            e.problems().forEach(err::println);
             err.println("relayctl: the configuration " + configFile.map(Path::toString).orElse("(embedded defaults)")
                     + " has errors (fix them; relay --check-config checks it)");
             return ExitCodes.FAILURE;
         }
 
-        Optional<SocketChannel> relay = AdminSocketClient.connect(config.adminSocket());
+        Optional<SocketChannel> relay;
+        try {
+            relay = AdminSocketClient.connect(config.adminSocket());
+        } catch (CliException e) {
+            err.println("relayctl: " + e.getMessage());
+            return ExitCodes.FAILURE;
+        }
         if (relay.isPresent()) {
             try {
-                return AdminSocketClient.run(relay.get(), withoutConfigOption(args), System.in, System.out, System.err);
+                return AdminSocketClient.run(relay.get(), withoutConfigOption(args), stdin, stdout, stderr);
             } catch (IOException e) {
-                err.println("relayctl: " + e.getMessage());
+                err.println("relayctl: the relay's admin socket " + config.adminSocket() + " failed: " + e.getMessage());
                 return ExitCodes.FAILURE;
             }
         }
-        try (DirectContext direct = new DirectContext(config)) {
+        log.debug("no relay answers on {}: working on the queue files", config.adminSocket());
+        try (DirectContext direct = new DirectContext(config, clock)) {
             return Relayctl.commandLine(direct, in, out, err).execute(args);
         }
     }
 
     private static boolean helpOnly(CommandLine.ParseResult parsed) {
+        if (!parsed.hasSubcommand()) {
+            return true; // --help, --version, or no command: picocli prints help or the usage error
+        }
         for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
             if (p.isUsageHelpRequested() || p.isVersionHelpRequested()
                     || p.commandSpec().userObject() instanceof CommandLine.HelpCommand) {
                 return true;
-            }
-            if (p.subcommand() == null && p == parsed) {
-                return true; // no command: picocli prints the usage error
             }
         }
         return false;

@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code relayctl release}: undo hold (like {@code postsuper -H}). */
 @Command(name = "release", mixinStandardHelpOptions = true,
-        description = "Release held recipients of these messages; they are due at once.")
+        description = {"Release held messages (like postsuper -H).", "Their held recipients are due at once."})
 final class ReleaseCommand extends IdsCommand {
     @Override
     public Integer call() {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 
 /** {@code relayctl reload}: like {@code postfix reload} or SIGHUP: re-read the route table and relay domains. */
 @Command(name = "reload", mixinStandardHelpOptions = true,
-        description = {"Make the running relay re-read its route table and relay_domains (the same as SIGHUP).",
+        description = {"Re-read the route table and relay_domains (the same as SIGHUP).",
                 "Connections and deliveries in progress are not interrupted. Other keys need a restart."})
 final class ReloadCommand implements Callable<Integer> {
 

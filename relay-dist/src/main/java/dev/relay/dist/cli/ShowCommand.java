@@ -9,7 +9,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code relayctl show ID}: one message in full. */
 @Command(name = "show", mixinStandardHelpOptions = true,
-        description = "Show one message: envelope, client, recipients with their states, attempt history and headers.")
+        description = {"Show one message in full.",
+                "Envelope and parameters, client, recipients with their states, attempt history and headers."})
 final class ShowCommand implements Callable<Integer> {
 
     @CommandLine.ParentCommand

@@ -16,9 +16,10 @@ import picocli.CommandLine.Option;
 
 /** {@code relayctl stats}: counts by state and next hop, and an age histogram like Postfix's {@code qshape}. */
 @Command(name = "stats", mixinStandardHelpOptions = true,
-        description = {"Recipients by state and by next hop, and the age of the waiting ones per next hop in",
-                "columns of minutes, like Postfix's qshape (a column counts the messages younger than its",
-                "heading and older than the column before it)."})
+        description = {"Count recipients by state and next hop, with an age histogram like qshape.",
+                "The histogram shows the waiting recipients per next hop in columns of minutes, like Postfix's",
+                "qshape: a column counts those whose message is younger than its heading and older than the",
+                "column before it; T is the total."})
 final class StatsCommand implements Callable<Integer> {
 
     /** qshape's default buckets, in minutes. */

@@ -1,5 +1,6 @@
 package dev.relay.dist.config;
 
+import dev.relay.mail.SourceRouteMode;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,6 +58,54 @@ public final class ConfigKeys {
     public static final Key<Path> MAILDIR_DIRECTORY = Key.of(DELIVER, "maildir_directory", "$data_directory/maildir", Values.path(),
             "The root of the Maildirs of local_domains: one Maildir per mailbox, DIR/domain/user/{tmp,new,cur}.");
 
+    public static final Key<SourceRouteMode> SOURCE_ROUTES = Key.of(RECEIVE, "source_routes", "rfc821", Values.oneOf(SourceRouteMode.class),
+            "What a source-routed address such as <@a.example,@b.example:u@c.example> means: rfc821 (honour the route, add our name "
+                    + "to the front of the reverse-path, as RFC 821 says), honor (honour it, leave the reverse-path alone), strip (drop "
+                    + "the route, deliver by the mailbox's domain, RFC 5321 3.6.1) or reject (refuse it with 550 5.7.1).");
+
+    public static final Key<Long> MAX_MESSAGE_SIZE = Key.of(RECEIVE, "max_message_size", "50M",
+            Values.size(64L << 10, 2L << 30),
+            "The largest message accepted, announced in EHLO SIZE (RFC 1870); larger ones get 552 5.3.4 (Postfix message_size_limit).");
+
+    public static final Key<Integer> MAX_RECIPIENTS = Key.of(RECEIVE, "max_recipients", "1000", Values.integer(100, 100_000),
+            "RCPT commands accepted per message; more get 452 4.5.3 and the client sends them in another transaction (RFC 5321 4.5.3.1.8: at least 100).");
+
+    public static final Key<Integer> MAX_CONNECTIONS = Key.of(RECEIVE, "max_connections", "1000", Values.integer(1, 1_000_000),
+            "Simultaneous SMTP connections in total; more are answered 421 4.7.0 and closed.");
+
+    public static final Key<Integer> MAX_CONNECTIONS_PER_CLIENT = Key.of(RECEIVE, "max_connections_per_client", "50",
+            Values.integer(1, 1_000_000),
+            "Simultaneous connections from one client address (trusted_networks are exempt); more get 421 4.7.0 (Postfix smtpd_client_connection_count_limit).");
+
+    public static final Key<Duration> IDLE_TIMEOUT = Key.of(RECEIVE, "idle_timeout", "5m",
+            Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "A client that sends nothing for this long gets 421 4.4.2 and is disconnected (RFC 5321 4.5.3.2.7 asks for at least 5 minutes).");
+
+    public static final Key<Integer> MAX_ERRORS = Key.of(RECEIVE, "max_errors", "10", Values.integer(1, 1000),
+            "Error replies allowed per connection; the next error is answered 421 4.7.0 and the connection closed (Postfix smtpd_hard_error_limit).");
+
+    public static final Key<Integer> MAX_RECEIVED_HEADERS = Key.of(RECEIVE, "max_received_headers", "100", Values.integer(1, 1000),
+            "A message with more Received: headers than this is a mail loop and is refused with 554 5.4.6 (RFC 5321 6.3).");
+
+    public static final Key<BareLineEnd> BARE_LINE_ENDS = Key.of(RECEIVE, "bare_line_ends", "normalize", Values.oneOf(BareLineEnd.class),
+            "A bare CR or LF in message content: normalize (store it as CRLF, Postfix 3.9's default) or reject (550 5.5.2). "
+                    + "Either way only CRLF.CRLF ends the data, so SMTP smuggling is impossible.");
+
+    public static final Key<Integer> MAX_COMMAND_LINE_LENGTH = Key.of(RECEIVE, "max_command_line_length", "512", Values.integer(512, 65536),
+            "The longest command line in octets, CRLF included (RFC 5321 4.5.3.1.4); MAIL and RCPT may be longer by what their ESMTP parameters need.");
+
+    public static final Key<Integer> MAX_TEXT_LINE_LENGTH = Key.of(RECEIVE, "max_text_line_length", "1000", Values.integer(1000, 1 << 20),
+            "The longest line of message content in octets, CRLF included (RFC 5321 4.5.3.1.6); a longer one gets 500 5.5.2 / 552.");
+
+    public static final Key<Path> SPOOL_DIRECTORY = Key.of(RECEIVE, "spool_directory", "$data_directory/spool", Values.path(),
+            "Where a message larger than spool_threshold is written while it arrives, before it enters the queue.");
+
+    public static final Key<Long> SPOOL_THRESHOLD = Key.of(RECEIVE, "spool_threshold", "64k", Values.size(1024, 16L << 20),
+            "Message content kept in memory per message before it is spooled to spool_directory.");
+
+    public static final Key<Integer> IO_THREADS = Key.of(RECEIVE, "io_threads", "0", Values.integer(0, 256),
+            "Threads serving SMTP connections (Netty event loops, never blocked); 0 means one per CPU core.");
+
     public static final Key<Path> QUEUE_DIRECTORY = Key.of(QUEUE, "queue_directory", "$data_directory/queue", Values.path(),
             "The folder of the queue database (queue.mv.db, H2). relayctl finds it here when the relay is stopped.");
 
@@ -82,9 +131,14 @@ public final class ConfigKeys {
             Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
             "How long a stop (SIGTERM) waits for transactions and deliveries in flight before it closes the queue.");
 
+    /** Values of bare_line_ends. */
+    public enum BareLineEnd { NORMALIZE, REJECT }
+
     /** Every key, in documentation order. */
     public static final List<Key<?>> ALL = List.of(HOSTNAME, HOST_ALIASES, DATA_DIRECTORY, ADMIN_SOCKET, ROUTES_FILE,
-            LISTEN, TRUSTED_NETWORKS, LOCAL_DOMAINS, RELAY_DOMAINS,
+            LISTEN, TRUSTED_NETWORKS, LOCAL_DOMAINS, RELAY_DOMAINS, SOURCE_ROUTES, MAX_MESSAGE_SIZE, MAX_RECIPIENTS,
+            MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT, IDLE_TIMEOUT, MAX_ERRORS, MAX_RECEIVED_HEADERS, BARE_LINE_ENDS,
+            MAX_COMMAND_LINE_LENGTH, MAX_TEXT_LINE_LENGTH, SPOOL_DIRECTORY, SPOOL_THRESHOLD, IO_THREADS,
             QUEUE_DIRECTORY, QUEUE_LEASE, QUEUE_RETENTION, QUEUE_GROUP_COMMIT_MAX, QUEUE_MAX_PENDING,
             MAILDIR_DIRECTORY, METRICS_LISTEN, SHUTDOWN_TIMEOUT);
 

@@ -27,6 +27,14 @@ class DocumentationTest {
     }
 
     @Test
+    void theSampleConfigurationAndTheReadmeTableAreGeneratedFromTheKeys() throws Exception {
+        String regenerate = "regenerate them: java -cp relay-dist/target/classes:... dev.relay.dist.config.ConfigReference "
+                + "relay-dist/src/main/dist/conf/relay.conf README.md (or copy ConfigReference's output)";
+        assertThat(Files.readString(SAMPLE)).as(regenerate).isEqualTo(ConfigReference.sampleConf());
+        assertThat(Files.readString(README)).as(regenerate).contains(ConfigReference.markdownTable());
+    }
+
+    @Test
     void theSampleConfigurationAsShippedIsTheEmbeddedDefaults() throws Exception {
         ConfigLoader loader = new ConfigLoader(Path.of("/srv/relay"), () -> "mx.example.org");
         RelayConfig sample = loader.load(ConfigFile.read(SAMPLE), Optional.of(Path.of("/nonexistent/relay.conf")));

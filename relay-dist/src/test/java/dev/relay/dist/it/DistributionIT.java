@@ -67,7 +67,7 @@ class DistributionIT {
         assertThat(bad.err()).isEqualTo("relay: Unknown option: '--frobnicate' (see 'relay --help')\n");
         Dist.Result ctl = Dist.run(dir, "relayctl", "", "queue", "--state", "lost");
         assertThat(ctl.exitCode()).isEqualTo(2);
-        assertThat(ctl.err()).startsWith("relayctl: Invalid value for option '--state': expected one of ")
+        assertThat(ctl.err()).startsWith("relayctl: Invalid value for option '--state': 'lost' is not a recipient state (one of: queued, ")
                 .endsWith("(see 'relayctl queue --help')\n");
     }
 

@@ -12,6 +12,8 @@ public final class HandlerNames {
     public static final String TLS = "tls";
     /** IdleStateHandler: 421 4.4.2 after the idle timeout. */
     public static final String IDLE = "idle";
+    /** LineDeadline: one line (command or DATA text) must arrive within the command timeout. */
+    public static final String DEADLINE = "deadline";
     /** LineFramer in the command phase; swapped for {@link #CONTENT} during DATA. */
     public static final String FRAMER = "framer";
     /** ContentDecoder during DATA, in the framer's place. */

@@ -3,6 +3,7 @@ package dev.relay.server.pipeline;
 import dev.relay.server.ServerSettings;
 import dev.relay.server.codec.CommandDecoder;
 import dev.relay.server.codec.ContentDecoder;
+import dev.relay.server.codec.LineDeadline;
 import dev.relay.server.codec.LineFramer;
 import dev.relay.server.codec.ReplyEncoder;
 import dev.relay.server.session.ServerContext;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *   [tls]  the SslHandler for implicit TLS or after STARTTLS (added by the TLS code)
  *   idle     IdleStateHandler: no input for the idle timeout -> 421 4.4.2
+ *   deadline LineDeadline: a started line not finished within the command timeout -> 421 4.4.2
  *   framer   LineFramer: command lines, with a maximum   (DATA: ContentDecoder "content")
  *   commands CommandDecoder: lines -> SmtpCommand
  *   replies  ReplyEncoder: SmtpReply -> bytes             (outbound)
@@ -38,6 +40,7 @@ public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
         ServerSettings s = context.settings();
         ChannelPipeline p = ch.pipeline();
         p.addLast(HandlerNames.IDLE, new IdleStateHandler(s.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        p.addLast(HandlerNames.DEADLINE, new LineDeadline(s.commandTimeout()));
         p.addLast(HandlerNames.FRAMER, newFramer(s));
         p.addLast(HandlerNames.COMMANDS, new CommandDecoder(s.maxCommandLineLength()));
         p.addLast(HandlerNames.REPLIES, REPLY_ENCODER);

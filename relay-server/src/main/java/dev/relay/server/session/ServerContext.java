@@ -27,7 +27,7 @@ public final class ServerContext {
     private final Supplier<QueueId> queueIds;
     private final Executor spoolExecutor;
     private final CommandTable commands;
-    private final RelayPolicy relayPolicy;
+    private volatile RelayPolicy relayPolicy;
     private final ConnectionLimiter connections;
     private final AtomicInteger pendingEnqueues = new AtomicInteger();
     private volatile boolean stopping;
@@ -82,6 +82,11 @@ public final class ServerContext {
 
     public RelayPolicy relayPolicy() {
         return relayPolicy;
+    }
+
+    /** Replaces the relay policy; sessions use the new one from their next RCPT (configuration reload). */
+    public void relayPolicy(RelayPolicy policy) {
+        this.relayPolicy = java.util.Objects.requireNonNull(policy, "policy");
     }
 
     public ConnectionLimiter connections() {

@@ -8,6 +8,7 @@ import dev.relay.queue.QueueException;
 import dev.relay.server.ServerSettings;
 import dev.relay.server.codec.DataChunk;
 import dev.relay.server.codec.DataEnd;
+import dev.relay.server.codec.LineDeadline;
 import dev.relay.server.codec.LineFramer;
 import dev.relay.server.codec.SmtpCommand;
 import dev.relay.server.codec.Verb;
@@ -329,6 +330,12 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
+        if (context.stopping()) {
+            // issue 3 section 7: the transaction in DATA finished; nothing more is accepted, so
+            // say so now instead of holding the connection until the stop's bound
+            replyAndClose(Replies.SHUTTING_DOWN);
+            return;
+        }
         // Unblock first: swapping the framer back may run pipelined commands already buffered,
         // and a second end of data among them blocks reading again for its own store.
         block(BLOCK_STORE, false);
@@ -357,9 +364,10 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent) {
+        if (evt instanceof IdleStateEvent || evt == LineDeadline.EXPIRED) {
             if (!storing && !closing) {
-                log.info("timeout after {} from {}", receivingData ? "DATA" : connection.lastVerb(), connection.clientForLog());
+                log.info("{} after {} from {}", evt == LineDeadline.EXPIRED ? "line deadline exceeded" : "timeout",
+                        receivingData ? "DATA" : connection.lastVerb(), connection.clientForLog());
                 discardReceiving();
                 replyAndClose(Replies.TIMEOUT);
             }
@@ -418,8 +426,13 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** Enhanced status codes only after EHLO (RFC 2034 section 3). */
+    /**
+     * Enhanced status codes only after EHLO (RFC 2034 section 3), except on 421: a reply that ends
+     * the connection (at connect, at stop, after a timeout) carries its code always, as Postfix's
+     * do, so that the client's log says why (issue 3: "421 4.7.0 at connect").
+     */
     private SmtpReply forClient(SmtpReply r) {
-        return r.status() == null || (connection != null && connection.esmtp()) ? r : new SmtpReply(r.code(), null, r.lines());
+        return r.status() == null || r.code() == 421 || (connection != null && connection.esmtp())
+                ? r : new SmtpReply(r.code(), null, r.lines());
     }
 }

@@ -473,8 +473,9 @@ class SessionTest {
         ch.context.stopping(true);
         s.stopRequested();
         assertThat(ch.output()).isEmpty();
-        assertThat(ch.send("part two\r\n.\r\n")).isEqualTo("250 2.0.0 Ok: queued as TEST000001\r\n");
-        assertThat(ch.send("QUIT\r\n")).startsWith("421 4.3.2");
+        assertThat(ch.send("part two\r\n.\r\n")).isEqualTo("250 2.0.0 Ok: queued as TEST000001\r\n"
+                + "421 4.3.2 Service shutting down, closing transmission channel\r\n");
+        assertThat(ch.isOpen()).isFalse();
         assertThat(queue.only().bodyWithoutReceived()).isEqualTo("part one\r\npart two\r\n".getBytes());
     }
 
@@ -487,15 +488,57 @@ class SessionTest {
     }
 
     @Test
+    void aLineThatIsNotFinishedWithinTheCommandTimeoutEndsTheSession() {
+        ch = SmtpTestChannel.open(settings().commandTimeout(java.time.Duration.ofSeconds(60)).build(), queue, TRUSTED);
+        ch.freezeTime();
+        ch.output();
+        assertThat(ch.send("EHLO c\r\nNO")).startsWith("250-relay.example.org");
+        ch.advanceTimeBy(59, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ch.send("O")).isEmpty(); // one byte now and then keeps the idle timer quiet, not this one
+        ch.advanceTimeBy(2, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ch.output()).isEqualTo("421 4.4.2 Error: timeout exceeded, closing transmission channel\r\n");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void completeLinesStopTheLineClockAlsoInData() {
+        ch = SmtpTestChannel.open(settings().commandTimeout(java.time.Duration.ofSeconds(60)).build(), queue, TRUSTED);
+        ch.freezeTime();
+        ch.output();
+        ch.send("EHLO c\r\nMAIL FROM:<a@example.com>\r\nRCPT TO:<b@example.org>\r\nDATA\r\nhalf a li");
+        ch.advanceTimeBy(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ch.send("ne\r\n")).isEmpty();
+        ch.advanceTimeBy(50, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ch.send("x")).isEmpty();
+        ch.advanceTimeBy(50, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ch.send("\r\n.\r\n")).startsWith("250 2.0.0 Ok: queued as");
+        ch.advanceTimeBy(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(ch.output()).isEmpty();
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(queue.only().bodyWithoutReceived()).isEqualTo("half a line\r\nx\r\n".getBytes());
+    }
+
+    @Test
+    void relayDomainsCanBeReplacedForTheNextRcpt() {
+        ch = SmtpTestChannel.open(settings().build(), queue, UNTRUSTED);
+        ch.output();
+        ch.send("EHLO c\r\nMAIL FROM:<a@example.com>\r\n");
+        assertThat(ch.send("RCPT TO:<u@new.example>\r\n")).startsWith("554 5.7.1");
+        ch.context.relayPolicy(new dev.relay.server.policy.RelayPolicy(settings().relayDomains(Set.of("new.example")).build()));
+        assertThat(ch.send("RCPT TO:<u@new.example>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
+        assertThat(ch.send("RCPT TO:<u@partner.example.net>\r\n")).startsWith("554 5.7.1");
+    }
+
+    @Test
     void thePipelineIsSwappedForDataAndBack() {
         ehlo(TRUSTED);
-        assertThat(ch.pipeline().names()).startsWith(HandlerNames.IDLE, HandlerNames.FRAMER, HandlerNames.COMMANDS,
+        assertThat(ch.pipeline().names()).startsWith(HandlerNames.IDLE, HandlerNames.DEADLINE, HandlerNames.FRAMER, HandlerNames.COMMANDS,
                 HandlerNames.REPLIES, HandlerNames.SESSION);
         dataTransaction("partial\r\n");
         assertThat(ch.pipeline().get(HandlerNames.CONTENT)).isNotNull();
         assertThat(ch.pipeline().get(HandlerNames.FRAMER)).isNull();
         assertThat(ch.send(".\r\n")).startsWith("250 2.0.0");
-        assertThat(ch.pipeline().names()).startsWith(HandlerNames.IDLE, HandlerNames.FRAMER, HandlerNames.COMMANDS,
+        assertThat(ch.pipeline().names()).startsWith(HandlerNames.IDLE, HandlerNames.DEADLINE, HandlerNames.FRAMER, HandlerNames.COMMANDS,
                 HandlerNames.REPLIES, HandlerNames.SESSION);
     }
 }

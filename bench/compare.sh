@@ -1,0 +1,78 @@
+#!/bin/bash
+# bench/compare.sh - the relay side by side with Postfix, under the shared load harness, in one run.
+#
+#   bench/compare.sh [SIZE=1024] [CONC=50] [COUNT=4000] [REPS=3]
+#
+# Builds the distribution if relay-dist/target/relay is missing (or with BUILD=1), starts the relay
+# with bench/relay-bench.conf in a fresh temporary folder (empty queue), runs the harness's
+# compare.sh against it (127.0.0.1:10055, sink on 10056), stops the relay with SIGTERM and prints
+# where its log is. The harness installs and starts Postfix on first use: run as root.
+#
+# Environment:
+#   RELAY_BENCH_HARNESS  the harness folder (default: ../shared/bench next to this repository)
+#   JAVA_OPTS            JVM options of the relay under test (default -Xmx1g)
+#   BUILD=1              rebuild the distribution first (./mvnw -B -q package -DskipTests)
+# Runs are serialised with flock on /tmp/relay-bench.lock: the harness's ports are fixed, and two
+# runs at once would measure each other.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+HARNESS=${RELAY_BENCH_HARNESS:-$ROOT/../shared/bench}
+if [ ! -x "$HARNESS/compare.sh" ]; then
+  echo "bench/compare.sh: no harness at $HARNESS (set RELAY_BENCH_HARNESS to the folder holding compare.sh)" >&2
+  exit 2
+fi
+HARNESS=$(cd "$HARNESS" && pwd)
+RELAY_HOME=$ROOT/relay-dist/target/relay
+if [ "${BUILD:-0}" = 1 ] || [ ! -x "$RELAY_HOME/bin/relay" ]; then
+  echo "bench/compare.sh: building the distribution" >&2
+  (cd "$ROOT" && ./mvnw -B -q package -DskipTests) || { echo "bench/compare.sh: the build failed" >&2; exit 2; }
+fi
+
+exec 9>/tmp/relay-bench.lock
+if ! flock -w 1800 9; then
+  echo "bench/compare.sh: another benchmark holds /tmp/relay-bench.lock for 30 minutes; giving up" >&2
+  exit 2
+fi
+
+WORK=$(mktemp -d /tmp/relay-bench.XXXXXX)
+cp "$HERE/relay-bench.conf" "$WORK/relay.conf"
+cp "$HERE/relay-bench.routes" "$WORK/relay-bench.routes"
+LOG=$WORK/relay.log
+RELAY_PID=""
+stop_relay() {
+  if [ -n "$RELAY_PID" ] && kill -0 "$RELAY_PID" 2>/dev/null; then
+    kill -TERM "$RELAY_PID"
+    for _ in $(seq 300); do kill -0 "$RELAY_PID" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$RELAY_PID" 2>/dev/null; then
+      echo "bench/compare.sh: the relay did not stop within 30 s of SIGTERM; killing it" >&2
+      kill -KILL "$RELAY_PID"
+    fi
+    wait "$RELAY_PID" 2>/dev/null
+    echo "bench/compare.sh: relay stopped (exit code $?)" >&2
+  fi
+  RELAY_PID=""
+}
+trap stop_relay EXIT
+trap 'exit 2' INT TERM
+
+(cd "$WORK" && JAVA_OPTS=${JAVA_OPTS:--Xmx1g} exec "$RELAY_HOME/bin/relay" -c relay.conf) >"$LOG" 2>&1 &
+RELAY_PID=$!
+for _ in $(seq 600); do
+  grep -q "relay started in" "$LOG" && break
+  if ! kill -0 "$RELAY_PID" 2>/dev/null; then
+    echo "bench/compare.sh: the relay did not start:" >&2
+    cat "$LOG" >&2
+    exit 2
+  fi
+  sleep 0.1
+done
+grep -q "relay started in" "$LOG" || { echo "bench/compare.sh: the relay did not start within 60 s (log: $LOG)" >&2; exit 2; }
+echo "bench/compare.sh: relay $(sed -n 's/.*relay \([^ ]*\) starting.*/\1/p' "$LOG" | head -1) running in $WORK (log: $LOG)" >&2
+
+"$HARNESS/compare.sh" 127.0.0.1:10055 10056 "$@"
+rc=$?
+stop_relay
+echo "bench/compare.sh: queue left after the run: $(cd "$WORK" && "$RELAY_HOME/bin/relayctl" -c relay.conf stats 2>&1 | head -3 | tr '\n' ' ')" >&2
+echo "bench/compare.sh: relay log and data kept in $WORK" >&2
+exit $rc

@@ -1,0 +1,184 @@
+package dev.relay.dist.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relay.dist.cli.CliFixture.Result;
+import dev.relay.dist.config.ConfigLoader;
+import dev.relay.queue.QueueId;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * relayctl as the script runs it ({@link RelayctlMain#run}): configuration, then the running
+ * relay's admin socket when one answers, else the queue files directly, never both, never a
+ * queue that another process holds.
+ */
+@Timeout(60)
+class RelayctlMainTest {
+
+    @TempDir
+    Path dir;
+
+    Path config() throws Exception {
+        Path conf = dir.resolve("relay.conf");
+        Files.writeString(conf, "# test\ndata_directory = " + dir.resolve("data") + "\n");
+        return conf;
+    }
+
+    Result main(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = RelayctlMain.run(args, null, new ConfigLoader(dir, () -> "relay.test"), new CliFixture.TestClock(CliFixture.START),
+                new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void withTheRelayStoppedItWorksOnTheQueueFilesAndLeavesThemClosed() throws Exception {
+        Path conf = config();
+        QueueId a;
+        try (CliFixture f = new CliFixture(dir.resolve("data"))) {
+            a = f.enqueue("alice@example.org", "bob@example.net");
+        }
+        Result list = main("", "-c", conf.toString(), "queue");
+        assertThat(list.code()).as(list.toString()).isZero();
+        assertThat(list.out()).contains(a.value(), "<alice@example.org>", "<bob@example.net>");
+
+        Result hold = main("", "--config=" + conf, "hold", a.value());
+        assertThat(hold.code()).as(hold.toString()).isZero();
+        Result version = main("", "-c", conf.toString(), "version");
+        assertThat(version.out()).contains("relay not running: working on the queue files in " + dir.resolve("data/queue"));
+        Result reload = main("", "-c", conf.toString(), "reload");
+        RelayctlCommandsTest.assertOneLineError(reload, 1, "the relay is not running", "nothing to reload");
+
+        // the change is on disk and the files are free again: the queue opens in this process
+        try (CliFixture f = new CliFixture(dir.resolve("data"))) {
+            assertThat(f.run("queue", "--state", "held").out()).contains(a.value());
+        }
+    }
+
+    @Test
+    void aDataFolderWithoutAQueueIsAnErrorNotAnEmptyQueue() throws Exception {
+        Path conf = config();
+        Result r = main("", "-c", conf.toString(), "queue");
+        RelayctlCommandsTest.assertOneLineError(r, 1, "there is no queue at " + dir.resolve("data/queue/queue.mv.db"),
+                "-c FILE or RELAY_CONF");
+        assertThat(dir.resolve("data/queue/queue.mv.db")).doesNotExist();
+    }
+
+    @Test
+    void aBadConfigurationNamesTheProblemAndFails() throws Exception {
+        Path conf = dir.resolve("bad.conf");
+        Files.writeString(conf, "data_directroy = /tmp/x\n");
+        Result r = main("", "-c", conf.toString(), "queue");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains(conf + ":1", "data_directroy", "did you mean 'data_directory'",
+                "relayctl: the configuration " + conf + " has errors");
+        Result missing = main("", "-c", dir.resolve("nope.conf").toString(), "queue");
+        assertThat(missing.code()).isEqualTo(1);
+        assertThat(missing.err()).contains("nope.conf").doesNotContain("\tat ");
+    }
+
+    @Test
+    void helpAndUsageErrorsNeedNeitherConfigurationNorQueue() {
+        Path nowhere = dir.resolve("missing.conf");
+        Result help = main("", "-c", nowhere.toString(), "queue", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).startsWith("Usage: relayctl queue");
+        Result bad = main("", "-c", nowhere.toString(), "queue", "--state", "x");
+        RelayctlCommandsTest.assertOneLineError(bad, 2, "'x' is not a recipient state");
+        Result none = main("");
+        RelayctlCommandsTest.assertOneLineError(none, 2, "a command is missing");
+    }
+
+    @Test
+    void withTheRelayRunningTheCommandRunsInTheRelayOverItsSocket() throws Exception {
+        Path conf = config();
+        Path socket = dir.resolve("data/relayctl.sock");
+        try (CliFixture f = new CliFixture(dir.resolve("relay-queue"));
+             AdminSocketServer server = AdminSocketServer.start(socket, (args, in, out, err) ->
+                     Relayctl.commandLine(f.context(), in, out, err).execute(args.toArray(String[]::new)))) {
+            QueueId a = f.enqueue("alice@example.org", "bob@example.net");
+
+            Result version = main("", "-c", conf.toString(), "version");
+            assertThat(version.code()).as(version.toString()).isZero();
+            assertThat(version.out()).contains("test relay");
+
+            Result list = main("", "-c", conf.toString(), "queue", "--to", "bob");
+            assertThat(list.code()).as(list.toString()).isZero();
+            assertThat(list.out()).contains(a.value());
+
+            Result unknown = main("", "-c", conf.toString(), "show", "ABCDEF123456");
+            RelayctlCommandsTest.assertOneLineError(unknown, 1, "no message ABCDEF123456");
+            Result usage = main("", "-c", conf.toString(), "retry");
+            // a usage error is found before the socket is asked
+            RelayctlCommandsTest.assertOneLineError(usage, 2, "say what to retry");
+
+            Result no = main("n\n", "-c", conf.toString(), "delete", a.value());
+            assertThat(no.code()).isEqualTo(1);
+            assertThat(no.out()).contains("without notifying anyone? [y/N]");
+            Result yes = main("y\n", "-c", conf.toString(), "delete", a.value());
+            assertThat(yes.code()).as(yes.toString()).isZero();
+            assertThat(yes.out()).contains("delete: 1 message deleted");
+            assertThat(f.run("queue").out()).startsWith("Mail queue is empty");
+            // the direct mode was never used: no queue files in the configured data folder
+            assertThat(dir.resolve("data/queue")).doesNotExist();
+        }
+    }
+
+    @Test
+    void aStaleSocketFileMeansTheRelayIsStopped() throws Exception {
+        Path conf = config();
+        try (CliFixture f = new CliFixture(dir.resolve("data"))) {
+            f.enqueue("alice@example.org", "bob@example.net");
+        }
+        Files.writeString(dir.resolve("data/relayctl.sock"), "left by a crash");
+        Result r = main("", "-c", conf.toString(), "queue");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("<bob@example.net>");
+    }
+
+    @Test
+    void aQueueHeldByAnotherProcessIsNeitherOpenedNorChanged() throws Exception {
+        Path conf = config();
+        QueueId a;
+        try (CliFixture f = new CliFixture(dir.resolve("data"))) {
+            a = f.enqueue("alice@example.org", "bob@example.net");
+        }
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process holder = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"),
+                QueueHolder.class.getName(), dir.resolve("data/queue").toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            BufferedReader ready = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(ready.readLine()).isEqualTo("ready 1");
+
+            for (List<String> cmd : List.of(List.of("queue"), List.of("delete", "--yes", a.value()), List.of("hold", a.value()))) {
+                String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("-c", conf.toString()), cmd.stream())
+                        .toArray(String[]::new);
+                Result r = main("", args);
+                RelayctlCommandsTest.assertOneLineError(r, 1, "is in use by a running relay",
+                        "its admin socket " + dir.resolve("data/relayctl.sock") + " does not answer");
+            }
+        } finally {
+            holder.getOutputStream().close();
+            assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(holder.exitValue()).isZero();
+        try (CliFixture f = new CliFixture(dir.resolve("data"))) {
+            assertThat(f.run("queue", "--state", "queued").out()).contains(a.value());
+        }
+    }
+}
