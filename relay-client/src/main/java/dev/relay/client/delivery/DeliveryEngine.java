@@ -88,7 +88,7 @@ public final class DeliveryEngine implements AutoCloseable {
 
     private final DeliverySettings settings;
     private final MessageQueue queue;
-    private final Router router;
+    private volatile Router router;
     private final TargetResolver resolver;
     private final SmtpTransport transport;
     private final RetryPolicy retry;
@@ -153,6 +153,19 @@ public final class DeliveryEngine implements AutoCloseable {
         this.transactionTimer = Timer.builder("relay.delivery.transaction").description("one SMTP transaction, MAIL to the reply to the final dot").register(meters);
         meters.gauge("relay.delivery.sessions.active", this, e -> e.activeSessionCount());
         meters.gauge("relay.delivery.pending", pending);
+    }
+
+    /** The router in use. */
+    public Router router() {
+        return router;
+    }
+
+    /**
+     * Swaps the router (a reloaded route table or routing settings): recipients claimed from now on
+     * are routed with it; sessions already open finish with the old one. Never drops a connection.
+     */
+    public void router(Router newRouter) {
+        this.router = Objects.requireNonNull(newRouter, "router");
     }
 
     /** The claim owner name of this engine (in the queue's lease columns). */
@@ -258,10 +271,8 @@ public final class DeliveryEngine implements AutoCloseable {
             scheduler.join(Math.max(1, timeout.toMillis()));
             sessions.shutdown();
             if (!sessions.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                LOG.warn("delivery: {} sessions still busy after {}; closing their connections", open.size(), timeout);
-                for (SmtpTransport.Connection c : open) {
-                    c.abort();
-                }
+                LOG.warn("delivery: {} sessions still busy after {}; closing their connections", activeSessionCount(), timeout);
+                transport.abortAll();
                 sessions.shutdownNow();
                 sessions.awaitTermination(5, TimeUnit.SECONDS);
             }
@@ -343,6 +354,7 @@ public final class DeliveryEngine implements AutoCloseable {
     /** Routes the recipients of one claimed message and queues its jobs. */
     private void plan(ClaimedMessage m) {
         Instant now = clock.instant();
+        Router router = this.router;
         Path reversePath = router.outgoingReversePath(m.envelope().reversePath());
         Map<String, List<Item>> groups = new LinkedHashMap<>();
         Map<String, NextHop> hops = new HashMap<>();

@@ -81,6 +81,7 @@ public final class SmtpTransport {
     private final String heloName;
     private final OutboundTls tls;
     private final CredentialsFile credentials;
+    private final java.util.Set<Session> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * @param settings    timeouts and limits
@@ -110,7 +111,8 @@ public final class SmtpTransport {
     public Connection connect(Target target, NextHop hop) throws TransportException {
         TlsPolicy policy = tls.effective(hop.tls());
         OutboundTls.Client client = tls.newClient(policy, target.hostName());
-        Session session = new Session(client);
+        Session session = new Session(client, live);
+        live.add(session);
         client.setConnectTimeout(millis(settings.connectTimeout()));
         client.setDefaultTimeout(millis(settings.greetingTimeout()));
         session.writeTimeout = settings.greetingTimeout().toMillis();
@@ -553,14 +555,39 @@ public final class SmtpTransport {
         return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
     }
 
+    /**
+     * Closes the socket of every session of this transport at once, from any thread, also of
+     * sessions still connecting or waiting for a greeting: their callers see an I/O error (open
+     * recipients deferred). For a bounded shutdown of the delivery engine.
+     */
+    public void abortAll() {
+        for (Session s : live) {
+            s.abort();
+        }
+    }
+
     /** A client with the state our socket wrapper shares with it. */
     private static final class Session {
         final OutboundTls.Client client;
+        final java.util.Set<Session> live;
         volatile long writeTimeout;
         volatile boolean socketConnected;
+        volatile Socket socket;
 
-        Session(OutboundTls.Client client) {
+        Session(OutboundTls.Client client, java.util.Set<Session> live) {
             this.client = client;
+            this.live = live;
+        }
+
+        void abort() {
+            Socket s = socket;
+            if (s != null) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closing anyway
+                }
+            }
         }
 
         /** Sets the read timeout and the write watchdog for the next phase. */
@@ -570,6 +597,7 @@ public final class SmtpTransport {
         }
 
         void disconnectQuietly() {
+            live.remove(this);
             try {
                 if (client.isConnected()) {
                     client.disconnect();
@@ -592,7 +620,9 @@ public final class SmtpTransport {
 
         @Override
         public Socket createSocket() {
-            return new BoundedSocket(session, maxReplyBytes);
+            BoundedSocket s = new BoundedSocket(session, maxReplyBytes);
+            session.socket = s;
+            return s;
         }
 
         @Override

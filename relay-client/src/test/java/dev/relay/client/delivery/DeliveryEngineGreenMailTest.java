@@ -68,7 +68,7 @@ class DeliveryEngineGreenMailTest {
         assertThat(got[0].getSubject()).isEqualTo("one");
         assertThat(h.reportsOf(RecipientReport.Kind.RELAYED)).singleElement()
                 .satisfies(r -> assertThat(r.reply().code()).isEqualTo(250));
-        assertThat(h.counter("sent")).isEqualTo(1);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(h.counter("sent")).isEqualTo(1));
     }
 
     @Test
@@ -91,7 +91,7 @@ class DeliveryEngineGreenMailTest {
         h.engine.start();
         await().atMost(WAIT).until(() -> ids.stream().allMatch(this::gone));
         assertThat(greenMail.getReceivedMessages()).hasSize(6);
-        assertThat(h.meters.get("relay.delivery.transaction").timer().count()).isEqualTo(6);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(h.meters.get("relay.delivery.transaction").timer().count()).isEqualTo(6));
         assertThat(proxy.connections()).isEqualTo(1);
     }
 

@@ -47,6 +47,10 @@ public final class FaultySmtpServer implements AutoCloseable {
     public volatile int disconnectAfterContentBytes = -1;
     /** Accept connections and never say a word. */
     public volatile boolean silent;
+    /** Wait this long before the reply to the final dot. */
+    public volatile long dataDelayMillis;
+    private final AtomicInteger active = new AtomicInteger();
+    private final AtomicInteger peak = new AtomicInteger();
 
     public FaultySmtpServer() throws IOException {
         server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -65,6 +69,11 @@ public final class FaultySmtpServer implements AutoCloseable {
 
     public List<Received> received() {
         return List.copyOf(received);
+    }
+
+    /** The most sessions that were open at the same time. */
+    public int peakConcurrency() {
+        return peak.get();
     }
 
     public List<String> commands() {
@@ -96,7 +105,9 @@ public final class FaultySmtpServer implements AutoCloseable {
     }
 
     private void serve(Socket s) {
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+        peak.accumulateAndGet(active.incrementAndGet(), Math::max);
+        try (s; InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+             OutputStream out = s.getOutputStream()) {
             if (silent) {
                 while (in.read() >= 0) {
                     // say nothing; the client must time out
@@ -145,6 +156,13 @@ public final class FaultySmtpServer implements AutoCloseable {
                         return; // disconnected in the middle of DATA
                     }
                     String r = dataReply;
+                    if (dataDelayMillis > 0) {
+                        try {
+                            Thread.sleep(dataDelayMillis);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
                     if (r.startsWith("2")) {
                         received.add(new Received(from, List.copyOf(rcpts), content));
                     }
@@ -169,6 +187,7 @@ public final class FaultySmtpServer implements AutoCloseable {
         } catch (IOException e) {
             // client went away
         } finally {
+            active.decrementAndGet();
             sockets.remove(s);
         }
     }

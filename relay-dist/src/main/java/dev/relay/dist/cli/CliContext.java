@@ -24,8 +24,21 @@ public interface CliContext {
         return 10_000;
     }
 
+    /** The routing of {@code relayctl routes} and {@code relayctl route}; throws {@link CliException} when it cannot be had. */
+    default CliRouting routing() {
+        throw new CliException("this relay cannot show its routing yet (stop it, and relayctl reads the route table itself)");
+    }
+
     /** One line for {@code relayctl version}: whom relayctl talked to. */
     default String where() {
         return "running relay";
+    }
+
+    /**
+     * The users file of SMTP AUTH ({@code auth_users_file}) for {@code relayctl user}; by default
+     * there is none and {@code --users-file} must be given.
+     */
+    default java.nio.file.Path usersFile() {
+        throw new CliException("no users file is configured (set auth_users_file in the configuration, or give --users-file FILE)");
     }
 }

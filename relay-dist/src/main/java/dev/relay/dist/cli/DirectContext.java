@@ -1,5 +1,6 @@
 package dev.relay.dist.cli;
 
+import dev.relay.client.routing.Dns;
 import dev.relay.dist.config.RelayConfig;
 import dev.relay.queue.QueueAdmin;
 import dev.relay.queue.QueueException;
@@ -31,6 +32,7 @@ final class DirectContext implements CliContext, AutoCloseable {
     private final Path socket;
     private final Clock clock;
     private H2MessageQueue queue;
+    private Dns dns;
 
     DirectContext(RelayConfig config, Clock clock) {
         this(config, QueueLocation.settings(config), config.adminSocket(), clock);
@@ -72,6 +74,16 @@ final class DirectContext implements CliContext, AutoCloseable {
     }
 
     @Override
+    public synchronized CliRouting routing() {
+        return CliRouting.fromConfig(config, () -> {
+            if (dns == null) {
+                dns = CliRouting.systemDns();
+            }
+            return dns;
+        });
+    }
+
+    @Override
     public String reload() {
         throw new CliException("the relay is not running (no answer on " + socket
                 + "): there is nothing to reload (start it with bin/relay)");
@@ -92,6 +104,10 @@ final class DirectContext implements CliContext, AutoCloseable {
         if (queue != null) {
             queue.close();
             queue = null;
+        }
+        if (dns != null) {
+            dns.close();
+            dns = null;
         }
     }
 }

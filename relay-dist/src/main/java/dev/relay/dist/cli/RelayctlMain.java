@@ -30,6 +30,13 @@ public final class RelayctlMain {
 
     private static final Logger log = LoggerFactory.getLogger(RelayctlMain.class);
 
+    /**
+     * Commands that always run in relayctl's own process, even while the relay runs: {@code user}
+     * edits the users file (the relay reads it at each AUTH) and reads a password from relayctl's
+     * own terminal without echo, which the relay's end of the socket could not do.
+     */
+    static final java.util.Set<String> LOCAL_COMMANDS = java.util.Set.of("user");
+
     private RelayctlMain() {
     }
 
@@ -97,12 +104,14 @@ public final class RelayctlMain {
             return ExitCodes.FAILURE;
         }
 
-        Optional<SocketChannel> relay;
-        try {
-            relay = AdminSocketClient.connect(config.adminSocket());
-        } catch (CliException e) {
-            err.println("relayctl: " + e.getMessage());
-            return ExitCodes.FAILURE;
+        Optional<SocketChannel> relay = Optional.empty();
+        if (!LOCAL_COMMANDS.contains(parsed.subcommand().commandSpec().name())) {
+            try {
+                relay = AdminSocketClient.connect(config.adminSocket());
+            } catch (CliException e) {
+                err.println("relayctl: " + e.getMessage());
+                return ExitCodes.FAILURE;
+            }
         }
         if (relay.isPresent()) {
             try {
