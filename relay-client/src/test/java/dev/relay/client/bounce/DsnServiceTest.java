@@ -308,6 +308,45 @@ class DsnServiceTest {
         assertThat(DeliveryReport.statusOf(SmtpReply.of(550, "5.2.2", "full"))).isEqualTo(new EnhancedStatus(5, 2, 2));
     }
 
+    @Test
+    void theEngineAdapterMapsEveryKindAndThrowsWhenABounceCannotBeStored() throws Exception {
+        ClaimedMessage m = enqueueAndClaim(path("s@src.test"), MailParameters.NONE, ORIGINAL,
+                rcpt("u@c.test", Set.of(Notify.DELAY, Notify.FAILURE), null), rcpt("v@c.test", Set.of(), null),
+                rcpt("w@c.test", Set.of(Notify.SUCCESS), null));
+        clock.advance(Duration.ofHours(5));
+        SmtpReply later = SmtpReply.of(421, "4.4.1", "connect to c.test[127.0.0.1]:25: Connection refused");
+        List<dev.relay.client.delivery.RecipientReport> reports = List.of(
+                new dev.relay.client.delivery.RecipientReport(m.recipients().get(0),
+                        dev.relay.client.delivery.RecipientReport.Kind.DEFERRED, later, null, false, clock.instant(),
+                        T0.plus(Duration.ofDays(5))),
+                new dev.relay.client.delivery.RecipientReport(m.recipients().get(1),
+                        dev.relay.client.delivery.RecipientReport.Kind.EXPIRED, later, "c.test", false, clock.instant(), null),
+                new dev.relay.client.delivery.RecipientReport(m.recipients().get(2),
+                        dev.relay.client.delivery.RecipientReport.Kind.DELIVERED_LOCALLY,
+                        SmtpReply.of(250, "2.0.0", "delivered to maildir"), null, false, clock.instant(), null));
+
+        Set<Long> delayed = new DsnBounceSink(dsn).report(m, reports);
+        assertThat(delayed).containsExactly(m.recipients().get(0).id());
+        List<String> actions = new ArrayList<>();
+        for (ClaimedMessage c : queue.claim("t", 100, Duration.ofMinutes(1))) {
+            if (!c.envelope().reversePath().isNull()) {
+                continue; // the original, whose lease ran out while the clock moved on
+            }
+            DeliveryStatus st = ((MultipartReport) parse(c).getContent()).getDeliveryStatus();
+            for (int i = 0; i < st.getRecipientDSNCount(); i++) {
+                actions.add(st.getRecipientDSN(i).getHeader("Action", null) + " " + st.getRecipientDSN(i).getHeader("Status", null));
+            }
+        }
+        assertThat(actions).containsExactlyInAnyOrder("delayed 4.4.1", "failed 4.4.7", "delivered 2.0.0");
+
+        DsnBounceSink broken = new DsnBounceSink(new DsnService(DsnSettings.defaults("relay.test"), new FailingQueue(queue),
+                clock, meters));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> broken.report(m, reports.subList(1, 2)))
+                .isInstanceOf(QueueException.class).hasMessageContaining("could not be stored");
+        // a delay notice that cannot be stored is simply not marked as sent (it is tried at the next deferral)
+        assertThat(broken.report(m, reports.subList(0, 1))).isEmpty();
+    }
+
     // --- helpers
 
     private static Recipient rcpt(String address, Set<Notify> notify, String orcpt) {

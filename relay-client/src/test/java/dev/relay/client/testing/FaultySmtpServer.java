@@ -106,7 +106,8 @@ public final class FaultySmtpServer implements AutoCloseable {
 
     private void serve(Socket s) {
         peak.accumulateAndGet(active.incrementAndGet(), Math::max);
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+        try (s; InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+             OutputStream out = s.getOutputStream()) {
             if (silent) {
                 while (in.read() >= 0) {
                     // say nothing; the client must time out

@@ -170,6 +170,14 @@ final class TlsTestServer implements AutoCloseable {
                             saslPending = line.split(" ").length == 2;
                             write(out, saslPending ? "334 " : "235 2.7.0 ok");
                         }
+                        case "DATA" -> {
+                            write(out, "354 go on");
+                            String data;
+                            while ((data = in.readLine()) != null && !data.equals(".")) {
+                                commands.add((secure ? "TLS " : "") + "DATA| " + data);
+                            }
+                            write(out, "250 2.0.0 queued");
+                        }
                         case "QUIT" -> {
                             write(out, "221 2.0.0 bye");
                             return;

@@ -38,4 +38,12 @@ public interface CliContext {
     default String where() {
         return "running relay";
     }
+
+    /**
+     * The users file of SMTP AUTH ({@code auth.users-file}) for {@code relayctl user}; by default
+     * there is none and {@code --users-file} must be given.
+     */
+    default java.nio.file.Path usersFile() {
+        throw new CliException("no users file is configured (set auth.users-file in the configuration, or give --users-file FILE)");
+    }
 }

@@ -211,6 +211,27 @@ class HostileInputTest {
     }
 
     @Test
+    void aMegabyteWithoutALineBreakInsideData() throws Exception {
+        QueueId earlier = relay.sendOrdinaryMessage("before-1mb-data");
+        Set<QueueId> before = ids();
+        try (RawSmtp c = greeted()) {
+            assertThat(c.command("MAIL FROM:<s@elsewhere.test>").code()).isEqualTo(250);
+            assertThat(c.command("RCPT TO:<u@ourdomain.test>").code()).isEqualTo(250);
+            assertThat(c.command("DATA").code()).isEqualTo(354);
+            c.send("Subject: long line\r\n\r\n");
+            byte[] chunk = "Y".repeat(64 * 1024).getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < 16; i++) {
+                c.send(chunk);
+            }
+            RawSmtp.Reply end = c.command("\r\n.");
+            assertThat(end.code()).as("RFC 5321 4.5.3.1.6: a text line over 1000 octets: %s", end).isBetween(500, 599);
+            assertThat(c.command("NOOP").code()).isEqualTo(250);
+        }
+        assertThat(newSince(before)).isEmpty();
+        relay.assertStillServesAndKept(earlier, "before-1mb-data");
+    }
+
+    @Test
     void tenThousandRecipients() throws Exception {
         QueueId earlier = relay.sendOrdinaryMessage("before-10k-rcpt");
         Set<QueueId> before = ids();

@@ -66,13 +66,16 @@ final class RawSmtp implements AutoCloseable {
         return reply();
     }
 
-    /** The next reply, or null at end of stream. */
+    /** The next reply; code -1 when the server closed the connection instead. */
     Reply reply() throws IOException {
         List<String> lines = new ArrayList<>();
         while (true) {
             String line = readLine();
             if (line == null) {
-                return lines.isEmpty() ? null : new Reply(-1, lines);
+                if (lines.isEmpty()) {
+                    lines.add("(connection closed)");
+                }
+                return new Reply(-1, lines);
             }
             if (line.length() < 3) {
                 throw new IOException("not a reply line: " + line);

@@ -1,0 +1,176 @@
+package dev.relay.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.relay.client.retry.RetrySettings;
+import dev.relay.mail.SourceRouteMode;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.commons.net.smtp.SMTPClient;
+import org.apache.commons.net.smtp.SMTPReply;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole story (issue 4 section 5): three relays on loopback, {@code a.test}, {@code b.test} and
+ * {@code c.test}, each routing the others' names to their ports. {@code MAIL FROM:<s@src.test>} and
+ * {@code RCPT TO:<@a.test,@b.test:u@c.test>} sent to A end up in C's Maildir for {@code u}, body
+ * byte for byte, one {@code Received:} per hop, and a {@code Return-Path:} that depends on the
+ * source-route mode:
+ *
+ * <ul>
+ * <li>{@code rfc821}: the route is followed (A, B, C) and each relay puts its name in front of the
+ * reverse-path (RFC 821 section 3.6): {@code <@b.test,@a.test:s@src.test>}.</li>
+ * <li>{@code honor}: the route is followed but the reverse-path is left alone (RFC 5321 appendix C):
+ * {@code <s@src.test>}, three hops.</li>
+ * <li>{@code strip}: the route is dropped at A and the mailbox's domain decides (RFC 5321 section
+ * 3.6.1): A sends straight to C, B never sees the message: two hops, {@code <s@src.test>}.</li>
+ * </ul>
+ */
+@Timeout(120)
+class MultiHopRelayTest {
+
+    /** Dot-transparency and blank lines: what byte-exact relaying must survive. */
+    private static final String MESSAGE = "From: <s@src.test>\r\nTo: <u@c.test>\r\nSubject: the whole story\r\n"
+            + "Message-ID: <story@src.test>\r\n\r\nFirst line.\r\n.\r\n..two dots\r\n.one dot\r\n\r\n"
+            + "  indented\ttab\r\nlast line\r\n";
+
+    private static final RetrySettings RETRY = new RetrySettings(Duration.ofSeconds(1), Duration.ofSeconds(2), 0,
+            Duration.ofDays(5), Duration.ofDays(5), Duration.ofSeconds(1));
+
+    @TempDir
+    Path dir;
+
+    private final List<RelayNode> nodes = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            nodes.get(i).close();
+        }
+    }
+
+    /** C, then B routing c.test to C, then A routing b.test to B and c.test to C. */
+    private RelayNode[] threeRelays(SourceRouteMode mode) throws Exception {
+        RelayNode c = node("c.test", mode, "");
+        RelayNode b = node("b.test", mode, "c.test [127.0.0.1]:" + c.port() + "\n");
+        RelayNode a = node("a.test", mode, "b.test [127.0.0.1]:" + b.port() + "\nc.test [127.0.0.1]:" + c.port() + "\n");
+        c.mailbox("u");
+        return new RelayNode[] {a, b, c};
+    }
+
+    private RelayNode node(String name, SourceRouteMode mode, String routes) throws Exception {
+        RelayNode n = new RelayNode(dir, name, mode, routes, RETRY, Clock.systemUTC());
+        nodes.add(n);
+        return n;
+    }
+
+    @Test
+    void rfc821ModeFollowsTheRouteAndBuildsTheReversePathBackHopByHop() throws Exception {
+        RelayNode[] r = threeRelays(SourceRouteMode.RFC821);
+        send(r[0], "<s@src.test>", "<@a.test,@b.test:u@c.test>");
+
+        String stored = delivered(r[2], "u");
+        assertThat(stored).startsWith("Return-Path: <@b.test,@a.test:s@src.test>\r\nDelivered-To: u@c.test\r\n");
+        assertThat(receivedBy(stored)).containsExactly("c.test", "b.test", "a.test");
+        assertThat(stored).endsWith("\r\n" + MESSAGE); // the content after the trace fields, byte for byte
+        assertThat(trace(stored)).hasSize(3);
+    }
+
+    @Test
+    void honorModeFollowsTheRouteButLeavesTheReversePathAlone() throws Exception {
+        RelayNode[] r = threeRelays(SourceRouteMode.HONOR);
+        send(r[0], "<s@src.test>", "<@a.test,@b.test:u@c.test>");
+
+        String stored = delivered(r[2], "u");
+        assertThat(stored).startsWith("Return-Path: <s@src.test>\r\nDelivered-To: u@c.test\r\n");
+        assertThat(receivedBy(stored)).containsExactly("c.test", "b.test", "a.test");
+        assertThat(stored).endsWith("\r\n" + MESSAGE);
+    }
+
+    @Test
+    void stripModeDropsTheRouteAtTheFirstRelaySoBIsSkipped() throws Exception {
+        RelayNode[] r = threeRelays(SourceRouteMode.STRIP);
+        send(r[0], "<s@src.test>", "<@a.test,@b.test:u@c.test>");
+
+        String stored = delivered(r[2], "u");
+        assertThat(stored).startsWith("Return-Path: <s@src.test>\r\nDelivered-To: u@c.test\r\n");
+        assertThat(receivedBy(stored)).containsExactly("c.test", "a.test");
+        assertThat(stored).endsWith("\r\n" + MESSAGE);
+        // B never saw the message: A went straight to C
+        assertThat(r[1].meters.counter("relay.server.connections").count()).isZero();
+        assertThat(r[2].meters.counter("relay.server.messages.accepted").count()).isEqualTo(1.0);
+    }
+
+    // --- helpers
+
+    /** Sends one message with Commons Net, exactly these MAIL and RCPT arguments (a source route included). */
+    static void send(RelayNode to, String from, String rcpt) throws Exception {
+        SMTPClient smtp = new SMTPClient(StandardCharsets.US_ASCII.name());
+        smtp.setDefaultTimeout(20_000);
+        smtp.connect("127.0.0.1", to.port());
+        try {
+            assertThat(SMTPReply.isPositiveCompletion(smtp.getReplyCode())).as(smtp.getReplyString()).isTrue();
+            smtp.setSoTimeout(20_000);
+            assertThat(smtp.sendCommand("EHLO", "client.src.test")).as(smtp.getReplyString()).isEqualTo(250);
+            assertThat(smtp.sendCommand("MAIL", "FROM:" + from)).as(smtp.getReplyString()).isEqualTo(250);
+            assertThat(smtp.sendCommand("RCPT", "TO:" + rcpt)).as(smtp.getReplyString()).isEqualTo(250);
+            try (Writer w = smtp.sendMessageData()) {
+                assertThat(w).as(smtp.getReplyString()).isNotNull();
+                w.write(MESSAGE);
+            }
+            assertThat(smtp.completePendingCommand()).as(smtp.getReplyString()).isTrue();
+            smtp.logout();
+        } finally {
+            smtp.disconnect();
+        }
+    }
+
+    /** Waits for the one message in {@code user}'s Maildir {@code new/} and returns it. */
+    static String delivered(RelayNode node, String user) throws Exception {
+        Path neu = node.maildirRoot.resolve(node.name).resolve(user).resolve("new");
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .until(() -> Files.isDirectory(neu) && count(neu) > 0);
+        Thread.sleep(300); // a second (duplicate) copy would show up here
+        assertThat(count(neu)).as("copies in " + neu).isEqualTo(1);
+        try (Stream<Path> files = Files.list(neu)) {
+            return new String(Files.readAllBytes(files.findFirst().orElseThrow()), StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static long count(Path d) throws Exception {
+        try (Stream<Path> files = Files.list(d)) {
+            return files.count();
+        }
+    }
+
+    /** The header fields of the trace section (Received: with their folded lines). */
+    static List<String> trace(String stored) {
+        String header = stored.substring(0, stored.indexOf("\r\n\r\n") + 2);
+        List<String> fields = new ArrayList<>();
+        for (String line : header.split("\r\n")) {
+            if (line.startsWith(" ") || line.startsWith("\t")) {
+                fields.set(fields.size() - 1, fields.get(fields.size() - 1) + " " + line.strip());
+            } else {
+                fields.add(line);
+            }
+        }
+        return fields.stream().filter(f -> f.regionMatches(true, 0, "Received:", 0, 9)).toList();
+    }
+
+    /** The "by" host of each Received field, top (last hop) first. */
+    static List<String> receivedBy(String stored) {
+        return trace(stored).stream().map(f -> Arrays.asList(f.split("\\s+"))).map(w -> w.get(w.indexOf("by") + 1)).toList();
+    }
+}
