@@ -132,12 +132,12 @@ public final class OutboundTls {
         try (InputStream in = Files.newInputStream(caFile)) {
             certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
         } catch (GeneralSecurityException e) {
-            throw new IOException("client.tls.ca-file " + caFile + ": not PEM certificates: " + e.getMessage(), e);
+            throw new IOException("client_tls_ca_file " + caFile + ": not PEM certificates: " + e.getMessage(), e);
         } catch (IOException e) {
-            throw new IOException("client.tls.ca-file " + caFile + ": cannot read: " + e.getMessage(), e);
+            throw new IOException("client_tls_ca_file " + caFile + ": cannot read: " + e.getMessage(), e);
         }
         if (certs.isEmpty()) {
-            throw new IOException("client.tls.ca-file " + caFile + ": no certificate in the file");
+            throw new IOException("client_tls_ca_file " + caFile + ": no certificate in the file");
         }
         try {
             KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -148,7 +148,7 @@ public final class OutboundTls {
             }
             return TrustManagerUtils.getDefaultTrustManager(ks);
         } catch (GeneralSecurityException e) {
-            throw new IOException("client.tls.ca-file " + caFile + ": " + e.getMessage(), e);
+            throw new IOException("client_tls_ca_file " + caFile + ": " + e.getMessage(), e);
         }
     }
 }

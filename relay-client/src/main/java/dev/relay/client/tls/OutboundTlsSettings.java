@@ -5,10 +5,10 @@ import java.nio.file.Path;
 /**
  * The forwarder's TLS settings (issue 6 section 3), immutable.
  *
- * @param defaultPolicy   policy for next hops whose route names none ({@code client.tls}, default {@code opportunistic})
+ * @param defaultPolicy   policy for next hops whose route names none ({@code client_tls}, default {@code opportunistic})
  * @param caFile          PEM file of trusted CA certificates for verified sessions
- *                        ({@code client.tls.ca-file}); null for the JDK's trust store
- * @param credentialsFile the smarthost credentials file ({@code client.auth.credentials-file}, mode 0600); null for none
+ *                        ({@code client_tls_ca_file}); null for the JDK's trust store
+ * @param credentialsFile the smarthost credentials file ({@code client_credentials_file}, mode 0600); null for none
  */
 public record OutboundTlsSettings(TlsPolicy defaultPolicy, Path caFile, Path credentialsFile) {
 

@@ -121,10 +121,10 @@ class OutboundTlsTest {
     void aBadCaFileIsNamed() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.pem"), "not a certificate\n");
         assertThatThrownBy(() -> new OutboundTls(new OutboundTlsSettings(null, bad, null)))
-                .hasMessageContaining("client.tls.ca-file " + bad);
+                .hasMessageContaining("client_tls_ca_file " + bad);
         Path missing = dir.resolve("missing.pem");
         assertThatThrownBy(() -> new OutboundTls(new OutboundTlsSettings(null, missing, null)))
-                .hasMessageContaining("client.tls.ca-file " + missing);
+                .hasMessageContaining("client_tls_ca_file " + missing);
     }
 
     @Test

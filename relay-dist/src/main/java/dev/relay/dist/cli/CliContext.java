@@ -40,10 +40,10 @@ public interface CliContext {
     }
 
     /**
-     * The users file of SMTP AUTH ({@code auth.users-file}) for {@code relayctl user}; by default
+     * The users file of SMTP AUTH ({@code auth_users_file}) for {@code relayctl user}; by default
      * there is none and {@code --users-file} must be given.
      */
     default java.nio.file.Path usersFile() {
-        throw new CliException("no users file is configured (set auth.users-file in the configuration, or give --users-file FILE)");
+        throw new CliException("no users file is configured (set auth_users_file in the configuration, or give --users-file FILE)");
     }
 }

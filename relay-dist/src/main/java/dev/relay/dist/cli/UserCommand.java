@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code relayctl user add|remove|list}: the users who may AUTH to the receiver (issue 6 section 2),
- * kept in the users file ({@code auth.users-file}) as salted PBKDF2 hashes with mode 0600. The
+ * kept in the users file ({@code auth_users_file}) as salted PBKDF2 hashes with mode 0600. The
  * running relay picks up a change at the next AUTH; no reload is needed.
  *
  * <p>A password is never taken from the command line (it would show in {@code ps} and in shell
@@ -39,7 +39,7 @@ public final class UserCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--users-file", paramLabel = "FILE",
-            description = "The users file (default: auth.users-file of the relay's configuration).")
+            description = "The users file (default: auth_users_file of the relay's configuration).")
     Path usersFile;
 
     @Override

@@ -107,7 +107,7 @@ class UserCommandTest {
         assertThat(new UsersFile(f).list()).containsExactly("carol");
         Result none = run("", "user", "list");
         assertThat(none.code()).isEqualTo(ExitCodes.FAILURE);
-        assertThat(none.err()).contains("auth.users-file");
+        assertThat(none.err()).contains("auth_users_file");
     }
 
     @Test

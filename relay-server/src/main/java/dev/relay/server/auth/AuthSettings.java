@@ -7,16 +7,16 @@ import java.util.Objects;
 /**
  * The receiver's SMTP AUTH settings (issue 6 section 2), immutable and validated once.
  *
- * @param usersFile    the users file ({@code auth.users-file}, default {@code <data>/users}, mode 0600),
+ * @param usersFile    the users file ({@code auth_users_file}, default {@code <data>/users}, mode 0600),
  *                     managed by {@code relayctl user add|remove|list}
- * @param failureDelay how long a failed AUTH waits before its 535 5.7.8 ({@code auth.failure-delay},
+ * @param failureDelay how long a failed AUTH waits before its 535 5.7.8 ({@code auth_failure_delay},
  *                     default 2 seconds; slows down password guessing on one connection)
  * @param maxFailures  failed AUTH commands per connection; the last one is answered 421 4.7.0 and
- *                     the connection is closed ({@code auth.max-failures}, default 3)
+ *                     the connection is closed ({@code auth_max_failures}, default 3)
  * @param threads      threads that check passwords (PBKDF2 is slow on purpose; never an event loop)
- *                     ({@code auth.threads}, default 2)
+ *                     ({@code auth_threads}, default 2)
  * @param maxPending   checks waiting for a thread beyond this are answered 454 4.7.0 at once
- *                     ({@code auth.max-pending}, default 100)
+ *                     ({@code auth_max_pending}, default 100)
  */
 public record AuthSettings(Path usersFile, Duration failureDelay, int maxFailures, int threads, int maxPending) {
 
@@ -26,18 +26,18 @@ public record AuthSettings(Path usersFile, Duration failureDelay, int maxFailure
     public static final int DEFAULT_MAX_PENDING = 100;
 
     public AuthSettings {
-        Objects.requireNonNull(usersFile, "auth.users-file must be set");
+        Objects.requireNonNull(usersFile, "auth_users_file must be set");
         if (failureDelay == null || failureDelay.isNegative()) {
-            throw new IllegalArgumentException("auth.failure-delay must be zero or positive: " + failureDelay);
+            throw new IllegalArgumentException("auth_failure_delay must be zero or positive: " + failureDelay);
         }
         if (maxFailures < 1) {
-            throw new IllegalArgumentException("auth.max-failures must be at least 1: " + maxFailures);
+            throw new IllegalArgumentException("auth_max_failures must be at least 1: " + maxFailures);
         }
         if (threads < 1) {
-            throw new IllegalArgumentException("auth.threads must be at least 1: " + threads);
+            throw new IllegalArgumentException("auth_threads must be at least 1: " + threads);
         }
         if (maxPending < 1) {
-            throw new IllegalArgumentException("auth.max-pending must be at least 1: " + maxPending);
+            throw new IllegalArgumentException("auth_max_pending must be at least 1: " + maxPending);
         }
     }
 

@@ -16,7 +16,7 @@ import dev.relay.server.session.SmtpSession;
  *     (RFC 3207 section 4.2: never after the handshake);</li>
  * <li>{@code AUTH PLAIN LOGIN} when a users file is configured, advertised only inside TLS
  *     (RFC 4954 section 4, and so that no password ever crosses the network in clear);</li>
- * <li>with {@code tls.required}, MAIL outside TLS is answered 530 5.7.0 (RFC 3207 section 4:
+ * <li>with {@code tls_required}, MAIL outside TLS is answered 530 5.7.0 (RFC 3207 section 4:
  *     "530 5.7.0 Must issue a STARTTLS command first"). Only for private submission setups:
  *     a publicly referenced relay on port 25 MUST NOT require TLS.</li>
  * </ul>

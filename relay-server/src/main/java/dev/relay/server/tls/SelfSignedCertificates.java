@@ -69,7 +69,7 @@ public final class SelfSignedCertificates {
         Path key = dir.resolve(KEY_FILE);
         if (Files.isRegularFile(cert) && Files.isRegularFile(key)) {
             LOG.warn("TLS: using the self-signed certificate {} (clients that verify certificates will refuse it; "
-                    + "set tls.certificate and tls.key before exposing the relay)", cert);
+                    + "set tls_certificate and tls_key before exposing the relay)", cert);
             return new CertificateFiles(cert, key);
         }
         PrivateFiles.createPrivateDirectories(dir);
@@ -99,7 +99,7 @@ public final class SelfSignedCertificates {
             throw new IOException("cannot create a self-signed certificate in " + dir + ": " + e.getMessage(), e);
         }
         LOG.warn("TLS: created and using the self-signed certificate {} for {} (clients that verify certificates "
-                + "will refuse it; set tls.certificate and tls.key before exposing the relay)", cert, hostname);
+                + "will refuse it; set tls_certificate and tls_key before exposing the relay)", cert, hostname);
         return new CertificateFiles(cert, key);
     }
 

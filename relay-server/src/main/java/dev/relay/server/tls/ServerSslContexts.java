@@ -63,8 +63,8 @@ public final class ServerSslContexts {
             cert = pair.certificate();
             key = pair.key();
         }
-        requireReadable(cert, "tls.certificate");
-        requireReadable(key, "tls.key");
+        requireReadable(cert, "tls_certificate");
+        requireReadable(key, "tls_key");
         try {
             return SslContextBuilder.forServer(cert.toFile(), key.toFile())
                     .sslProvider(SslProvider.JDK)

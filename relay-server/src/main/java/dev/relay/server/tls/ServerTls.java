@@ -88,11 +88,13 @@ public final class ServerTls {
     /** Marks the session encrypted after the handshake; one log line for success or failure. */
     private static final class HandshakeEvents extends ChannelInboundHandlerAdapter {
         private boolean failed;
+        private boolean established;
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof SslHandshakeCompletionEvent e) {
                 if (e.isSuccess()) {
+                    established = true;
                     SmtpSession session = ctx.pipeline().get(SmtpSession.class);
                     if (session != null && session.connection() != null) {
                         session.connection().tlsActive(true);
@@ -131,7 +133,7 @@ public final class ServerTls {
             if (why.length() > 200) {
                 why = why.substring(0, 200) + "...";
             }
-            LOG.info("TLS handshake failed with {}: {}", client(ctx), why);
+            LOG.info(established ? "TLS error with {}: {}" : "TLS handshake failed with {}: {}", client(ctx), why);
         }
 
         private static String client(ChannelHandlerContext ctx) {

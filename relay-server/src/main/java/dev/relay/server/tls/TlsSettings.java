@@ -11,13 +11,13 @@ import java.time.Duration;
  * a publicly-referenced server on port 25 MUST NOT require STARTTLS); no implicit-TLS
  * listener; handshake timeout 30 seconds.
  *
- * @param enabled          whether STARTTLS is offered at all ({@code tls.enabled}, default true)
- * @param certificateChain PEM certificate chain, leaf first ({@code tls.certificate}); null for the self-signed one
- * @param privateKey       PEM private key, PKCS#8 or PKCS#1 ({@code tls.key}); null for the self-signed one
+ * @param enabled          whether STARTTLS is offered at all ({@code tls_enabled}, default true)
+ * @param certificateChain PEM certificate chain, leaf first ({@code tls_certificate}); null for the self-signed one
+ * @param privateKey       PEM private key, PKCS#8 or PKCS#1 ({@code tls_key}); null for the self-signed one
  * @param selfSignedDir    where the self-signed certificate and key are kept ({@code <data>/tls})
  * @param hostname         the name written into the self-signed certificate (the relay's host name)
- * @param requireTls       answer 530 5.7.0 to MAIL outside TLS ({@code tls.required}, default false)
- * @param handshakeTimeout how long a TLS handshake may take ({@code tls.handshake-timeout}, default 30s)
+ * @param requireTls       answer 530 5.7.0 to MAIL outside TLS ({@code tls_required}, default false)
+ * @param handshakeTimeout how long a TLS handshake may take ({@code tls_handshake_timeout}, default 30s)
  */
 public record TlsSettings(boolean enabled, Path certificateChain, Path privateKey, Path selfSignedDir,
                           String hostname, boolean requireTls, Duration handshakeTimeout) {
@@ -27,15 +27,15 @@ public record TlsSettings(boolean enabled, Path certificateChain, Path privateKe
 
     public TlsSettings {
         if ((certificateChain == null) != (privateKey == null)) {
-            throw new IllegalArgumentException("tls.certificate and tls.key must be set together (got "
-                    + (certificateChain == null ? "only tls.key=" + privateKey : "only tls.certificate=" + certificateChain)
+            throw new IllegalArgumentException("tls_certificate and tls_key must be set together (got "
+                    + (certificateChain == null ? "only tls_key=" + privateKey : "only tls_certificate=" + certificateChain)
                     + ")");
         }
         if (enabled && certificateChain == null && selfSignedDir == null) {
-            throw new IllegalArgumentException("TLS without tls.certificate/tls.key needs a folder for the self-signed certificate");
+            throw new IllegalArgumentException("TLS without tls_certificate/tls_key needs a folder for the self-signed certificate");
         }
         if (requireTls && !enabled) {
-            throw new IllegalArgumentException("tls.required=true needs tls.enabled=true");
+            throw new IllegalArgumentException("tls_required=true needs tls_enabled=true");
         }
         if (hostname == null || hostname.isBlank()) {
             throw new IllegalArgumentException("TLS settings need the relay's host name");
@@ -44,7 +44,7 @@ public record TlsSettings(boolean enabled, Path certificateChain, Path privateKe
             handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
         }
         if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
-            throw new IllegalArgumentException("tls.handshake-timeout must be positive: " + handshakeTimeout);
+            throw new IllegalArgumentException("tls_handshake_timeout must be positive: " + handshakeTimeout);
         }
     }
 

@@ -146,7 +146,7 @@ class AuthTest {
             RawSmtp.Reply r = c.command("AUTH PLAIN " + plain(RelayFixture.USER, "wrong"));
             long ms = (System.nanoTime() - t0) / 1_000_000;
             assertThat(r.toString()).startsWith("535 5.7.8");
-            assertThat(ms).as("the failure waits for auth.failure-delay (300 ms here)").isGreaterThanOrEqualTo(290);
+            assertThat(ms).as("the failure waits for auth_failure_delay (300 ms here)").isGreaterThanOrEqualTo(290);
             // an unknown user gets the same answer
             assertThat(c.command("AUTH PLAIN " + plain("mallory", "x")).toString()).startsWith("535 5.7.8");
             assertThat(c.command("NOOP").code()).isEqualTo(250);

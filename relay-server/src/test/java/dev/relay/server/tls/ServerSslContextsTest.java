@@ -133,7 +133,7 @@ class ServerSslContextsTest {
         Path cert = dir.resolve("cert.pem");
         Path key = dir.resolve("key.pem");
         assertThatThrownBy(() -> ServerSslContexts.build(TlsSettings.pem(cert, key, "h"), Clock.systemUTC()))
-                .hasMessageContaining("tls.certificate").hasMessageContaining(cert.toString());
+                .hasMessageContaining("tls_certificate").hasMessageContaining(cert.toString());
         Files.writeString(cert, "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n");
         Files.writeString(key, "garbage\n");
         assertThatThrownBy(() -> ServerSslContexts.build(TlsSettings.pem(cert, key, "h"), Clock.systemUTC()))
@@ -143,9 +143,9 @@ class ServerSslContextsTest {
     @Test
     void settingsAreValidatedOnce() {
         assertThatThrownBy(() -> new TlsSettings(true, dir.resolve("c"), null, null, "h", false, null))
-                .hasMessageContaining("tls.certificate and tls.key must be set together");
+                .hasMessageContaining("tls_certificate and tls_key must be set together");
         assertThatThrownBy(() -> TlsSettings.disabled("h").withRequireTls(true))
-                .hasMessageContaining("tls.required=true needs tls.enabled=true");
+                .hasMessageContaining("tls_required=true needs tls_enabled=true");
         assertThat(TlsSettings.selfSigned(dir, "h").handshakeTimeout()).isEqualTo(TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
     }
 
