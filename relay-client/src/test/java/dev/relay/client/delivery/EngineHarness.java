@@ -84,9 +84,14 @@ final class EngineHarness implements AutoCloseable {
     }
 
     QueueId enqueue(Path from, MailParameters params, List<Path> to, byte[] content) throws Exception {
+        return enqueue(from, params, to, RcptParameters.NONE, content);
+    }
+
+    QueueId enqueue(Path from, MailParameters params, List<Path> to, RcptParameters rcptParams, byte[] content)
+            throws Exception {
         List<Recipient> rcpts = new ArrayList<>();
         for (Path p : to) {
-            rcpts.add(new Recipient(p, RcptParameters.NONE));
+            rcpts.add(new Recipient(p, rcptParams));
         }
         Envelope env = new Envelope(from, params, rcpts,
                 new Origin("127.0.0.1", "client.test", null, clock.instant(), "ESMTP"));

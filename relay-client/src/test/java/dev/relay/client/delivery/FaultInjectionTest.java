@@ -260,4 +260,28 @@ class FaultInjectionTest {
                 .satisfies(r -> assertThat(r.rcptTo()).containsExactly("<a@dst.test>", "<b@dst.test>", "<c@dst.test>"));
         assertThat(h.reportsOf(RecipientReport.Kind.RELAYED)).hasSize(3).allMatch(RecipientReport::nextHopOfferedDsn);
     }
+
+    @Test
+    void dsnParametersArePassedOnOnlyWhenTheNextHopOffersDsn() throws Exception {
+        MailParameters mail = new MailParameters(null, null, false, dev.relay.mail.Ret.HDRS, "env+2B1");
+        dev.relay.mail.RcptParameters rcpt = new dev.relay.mail.RcptParameters(
+                java.util.Set.of(dev.relay.mail.Notify.FAILURE, dev.relay.mail.Notify.DELAY), "rfc822;u@dst.test");
+        server.extensions = List.of("8BITMIME", "DSN");
+        QueueId a = h.enqueue(path("s@src.test"), mail, List.of(path("u@dst.test")), rcpt, TestMessages.small("dsn"));
+        await().atMost(WAIT).until(() -> gone(a));
+        // a new session (the idle one QUITs), which sees the new EHLO answer
+        await().atMost(WAIT).until(() -> server.commands().contains("QUIT"));
+        server.extensions = List.of("8BITMIME");
+        QueueId b = h.enqueue(path("s@src.test"), mail, List.of(path("v@dst.test")), rcpt, TestMessages.small("nodsn"));
+        await().atMost(WAIT).until(() -> gone(b));
+        List<String> mails = server.commands().stream().filter(c -> c.startsWith("MAIL")).toList();
+        List<String> rcpts = server.commands().stream().filter(c -> c.startsWith("RCPT")).toList();
+        assertThat(mails).hasSize(2);
+        assertThat(mails.get(0)).contains("RET=HDRS").contains("ENVID=env+2B1");
+        assertThat(rcpts.get(0)).contains("NOTIFY=").contains("FAILURE").contains("DELAY").contains("ORCPT=rfc822;u@dst.test");
+        assertThat(mails.get(1)).doesNotContain("RET=").doesNotContain("ENVID=");
+        assertThat(rcpts.get(1)).isEqualTo("RCPT TO:<v@dst.test>");
+        assertThat(h.reportsOf(RecipientReport.Kind.RELAYED)).extracting(RecipientReport::nextHopOfferedDsn)
+                .containsExactly(true, false);
+    }
 }
