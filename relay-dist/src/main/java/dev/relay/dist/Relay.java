@@ -3,6 +3,10 @@ package dev.relay.dist;
 import dev.relay.dist.cli.AdminSocketClient;
 import dev.relay.dist.cli.AdminSocketServer;
 import dev.relay.dist.cli.CliContext;
+import dev.relay.dist.cli.CliException;
+import dev.relay.dist.cli.CliRouting;
+import dev.relay.dist.cli.Version;
+import dev.relay.dist.config.ConfigException;
 import dev.relay.dist.cli.Relayctl;
 import dev.relay.dist.config.ConfigLoader;
 import dev.relay.dist.config.RelayConfig;
@@ -83,6 +87,7 @@ public final class Relay implements AutoCloseable {
     private SmtpServer server;
     private DeliveryEngine engine;
     private volatile Router router;
+    private volatile RouteTable table;
     private TargetResolver resolver;
     private OpsServer ops;
     private AdminSocketServer admin;
@@ -238,6 +243,7 @@ public final class Relay implements AutoCloseable {
         } catch (RouteTableException e) {
             throw new StartupException(e.getMessage(), e);
         }
+        this.table = table;
         router = new Router(Wiring.routingSettings(config), table);
         log.info("route table: {} ({} entries)", config.routesFile().map(Object::toString).orElse("none"), table.entries().size());
         NettyDns dns = new NettyDns(config.get(ConfigKeys.DNS_SERVER).orElse(null), config.get(ConfigKeys.DNS_TIMEOUT));
@@ -333,13 +339,63 @@ public final class Relay implements AutoCloseable {
             public Clock clock() {
                 return clock;
             }
+
+            @Override
+            public CliRouting routing() {
+                TargetResolver r = resolver;
+                return new CliRouting(router, table, config.routesFile().map(Object::toString), r == null ? null : () -> r);
+            }
+
+            @Override
+            public String where() {
+                return "running relay " + Version.get() + " (pid " + ProcessHandle.current().pid() + ")";
+            }
         };
     }
 
-    /** Re-reads the route table and relay domains (SIGHUP, relayctl reload); returns a one-line summary. */
+    /**
+     * Re-reads the configuration file and applies its route table (to the forwarder's next claims)
+     * and relay_domains (to the receiver's next RCPT); no connection is dropped. Other changed keys
+     * take effect at the next start, and the summary says which. A bad file changes nothing.
+     *
+     * @return a one-line summary
+     * @throws CliException naming every problem when the new configuration or route table is bad
+     */
     public synchronized String reload() {
-        log.info("reload requested: nothing reloadable in this build yet");
-        return "nothing to reload in this build yet";
+        if (stopped || engine == null || server == null) {
+            throw new CliException("the relay is stopping: nothing to reload");
+        }
+        RelayConfig fresh;
+        RouteTable newTable;
+        try {
+            fresh = config.file().isPresent() ? ConfigLoader.forThisMachine().load(config.file()) : config;
+            newTable = Wiring.routeTable(fresh);
+        } catch (ConfigException e) {
+            String problems = String.join("; ", e.problems().stream().map(Object::toString).toList());
+            log.warn("reload refused, nothing changed: {}", problems);
+            throw new CliException("reload refused, nothing changed: " + problems);
+        } catch (RouteTableException e) {
+            log.warn("reload refused, nothing changed: {}", e.getMessage());
+            throw new CliException("reload refused, nothing changed: " + e.getMessage());
+        }
+        Router newRouter = new Router(Wiring.routingSettings(config), newTable);
+        engine.router(newRouter);
+        router = newRouter;
+        table = newTable;
+        server.updateRelayDomains(Wiring.set(fresh.relayDomains()));
+        List<String> later = new ArrayList<>();
+        fresh.effective().forEach((k, v) -> {
+            if (!k.equals(ConfigKeys.RELAY_DOMAINS.name()) && !k.equals(ConfigKeys.ROUTES_FILE.name())
+                    && !v.equals(config.effective().get(k))) {
+                later.add(k);
+            }
+        });
+        String summary = "route table " + fresh.routesFile().map(Object::toString).orElse("none") + " (" + newTable.entries().size()
+                + (newTable.entries().size() == 1 ? " route)" : " routes)") + ", relay_domains " + (fresh.relayDomains().isEmpty() ? "(none)"
+                : String.join(", ", fresh.relayDomains()))
+                + (later.isEmpty() ? "" : "; changed but applied only at the next start: " + String.join(", ", later));
+        log.info("reloaded: {}", summary);
+        return "reloaded " + summary;
     }
 
     /** The metrics registry the modules report to. */

@@ -88,6 +88,14 @@ public final class RelayMain implements Callable<Integer> {
             err.flush();
             return ExitCodes.FAILURE;
         }
+        try {
+            Wiring.routeTable(cfg);
+        } catch (dev.relay.client.routing.RouteTableException e) {
+            err.println(e.getMessage());
+            err.println("relay: the route table has a problem; " + (checkOnly ? "fix it and check again" : "not started"));
+            err.flush();
+            return ExitCodes.FAILURE;
+        }
         if (print) {
             out.println("# effective configuration from " + cfg.sourceName());
             cfg.effective().forEach((k, v) -> out.println(k + " = " + v));
@@ -120,10 +128,11 @@ public final class RelayMain implements Callable<Integer> {
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
         Signal.handle(new Signal("HUP"), s -> {
+            log.info("SIGHUP: reloading");
             try {
-                log.info("SIGHUP: {}", relay.reload());
+                relay.reload(); // logs what it applied, or why it refused
             } catch (RuntimeException e) {
-                log.warn("SIGHUP: reload failed: {}", e.getMessage());
+                // already logged by reload(): the relay goes on with what it has
             }
         });
         log.info("relay started in {} ms", (System.nanoTime() - t0) / 1_000_000);

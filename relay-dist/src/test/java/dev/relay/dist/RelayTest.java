@@ -30,7 +30,7 @@ class RelayTest {
     }
 
     RelayConfig config(String metrics, String extra) throws Exception {
-        String text = "data_directory = " + dir.resolve("data") + "\nmetrics_listen = " + metrics + "\nlisten = 127.0.0.1:0\n" + extra;
+        String text = "data_directory = " + dir.resolve("data") + "\nmetrics_listen = " + metrics + "\nlisten = 127.0.0.1:0\ntls_enabled = no\n" + extra;
         return new ConfigLoader(dir, () -> "relay.test").load(ConfigFile.parse("test.conf", text), Optional.empty());
     }
 
@@ -75,6 +75,30 @@ class RelayTest {
                     .isInstanceOf(StartupException.class)
                     .hasMessageStartingWith("cannot serve metrics on 127.0.0.1:" + port + ": ")
                     .hasMessageEndingWith("(change metrics_listen, or set it to none)");
+        }
+    }
+
+    @Test
+    void reloadAppliesANewRouteTableAndRelayDomainsAndRefusesABadOneChangingNothing() throws Exception {
+        Path conf = dir.resolve("relay.conf");
+        Path routes = dir.resolve("routes");
+        Files.writeString(routes, "*  [127.0.0.1]:2602\n");
+        Files.writeString(conf, "data_directory = " + dir.resolve("data") + "\nmetrics_listen = none\nlisten = 127.0.0.1:0\n"
+                + "tls_enabled = no\nhostname = relay.test\nroutes_file = " + routes + "\n");
+        RelayConfig cfg = new ConfigLoader(dir, () -> "relay.test").load(Optional.of(conf));
+        try (Relay relay = Relay.start(cfg, Clock.systemUTC())) {
+            assertThat(relay.cliContext().routing().table().entries()).hasSize(1);
+            Files.writeString(routes, "b.test [127.0.0.1]:2603\n*  [127.0.0.1]:2602\n");
+            Files.writeString(conf, Files.readString(conf) + "relay_domains = b.test\nmax_errors = 5\n");
+            assertThat(relay.reload()).startsWith("reloaded route table " + routes + " (2 routes), relay_domains b.test")
+                    .endsWith("changed but applied only at the next start: max_errors");
+            assertThat(relay.cliContext().routing().table().lookup("b.test")).hasValueSatisfying(
+                    e -> assertThat(e.nextHop().port()).isEqualTo(2603));
+
+            Files.writeString(routes, "b.test [127.0.0.1]:99999\n");
+            assertThatThrownBy(relay::reload).isInstanceOf(dev.relay.dist.cli.CliException.class)
+                    .hasMessageStartingWith("reload refused, nothing changed: " + routes + ":1: bad port");
+            assertThat(relay.cliContext().routing().table().entries()).hasSize(2);
         }
     }
 }

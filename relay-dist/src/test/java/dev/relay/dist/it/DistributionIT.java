@@ -2,6 +2,9 @@ package dev.relay.dist.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+import jakarta.mail.internet.MimeMessage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,18 +75,46 @@ class DistributionIT {
     }
 
     @Test
-    void startsServesHealthAnswersRelayctlAndStopsOnSigtermWithExitCodeZero() throws Exception {
+    void relaysMailToAGreenMailNextHopDeliversLocallyServesHealthAndMetricsAndStopsOnSigtermWithExitCodeZero() throws Exception {
         int metrics = Dist.freePort();
-        Files.writeString(dir.resolve("relay.conf"), "listen = 127.0.0.1:" + Dist.freePort() + "\n"
-                + "metrics_listen = 127.0.0.1:" + metrics + "\n" + "tls_enabled = no\n");
+        int smtp = Dist.freePort();
+        GreenMail nextHop = new GreenMail(new ServerSetup(Dist.freePort(), "127.0.0.1", ServerSetup.PROTOCOL_SMTP));
+        nextHop.start();
+        Files.writeString(dir.resolve("routes"), "# everything to the GreenMail next hop\n*  [127.0.0.1]:"
+                + nextHop.getSmtp().getPort() + "\n");
+        Files.writeString(dir.resolve("relay.conf"), "hostname = relay.test\nlisten = 127.0.0.1:" + smtp + "\n"
+                + "metrics_listen = 127.0.0.1:" + metrics + "\n" + "tls_enabled = no\nroutes_file = routes\n");
         long t0 = System.nanoTime();
         try (Dist.Relay relay = Dist.start(dir, "-c", "relay.conf")) {
             relay.awaitLog("relay started in", Duration.ofSeconds(180));
             System.out.printf("relay process start to 'started': %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-            HttpResponse<String> health = HttpClient.newHttpClient().send(
+
+            // a real client sends; the message arrives at the real next hop, with our Received: on top
+            String id = QueueAdminIT.send(smtp, "alice@client.test", "bob@far.example", "over the relay");
+            assertThat(nextHop.waitForIncomingEmail(120_000, 1)).as(relay.log()).isTrue();
+            MimeMessage got = nextHop.getReceivedMessages()[0];
+            assertThat(got.getSubject()).isEqualTo("over the relay");
+            assertThat(got.getHeader("Received")[0]).contains("relay.test").contains(id);
+            relay.awaitLog(id + ": to=<bob@far.example>, relay=127.0.0.1[127.0.0.1]:" + nextHop.getSmtp().getPort(), Duration.ofSeconds(30));
+            assertThat(relay.log()).contains(id + ": client=", "status=sent (250 ", id + ": removed");
+
+            // postmaster of our own name is delivered into its Maildir
+            String local = QueueAdminIT.send(smtp, "alice@client.test", "postmaster@relay.test", "for the postmaster");
+            relay.awaitLog(local + ": to=<postmaster@relay.test>, relay=local", Duration.ofSeconds(60));
+            try (var files = Files.list(dir.resolve("data/maildir/relay.test/postmaster/new"))) {
+                assertThat(files.toList()).hasSize(1);
+            }
+
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> health = http.send(
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics + "/health")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(health.body()).contains("\"queue\":{\"status\":\"up\"", "\"smtp\":{\"status\":\"up\"");
+            String scrape = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(scrape).contains("relay_server_messages_accepted_total 2.0", "relay_delivery_recipients_total{status=\"sent\"} 2.0",
+                    "relay_queue_recipients{state=\"queued\"}", "relay_queue_oldest_age_seconds");
 
             Dist.Result reload = Dist.run(dir, "relayctl", "", "-c", "relay.conf", "reload");
             assertThat(reload.exitCode()).as(reload.err()).isZero();
@@ -94,6 +125,8 @@ class DistributionIT {
             assertThat(relay.terminate(Duration.ofSeconds(120))).isZero();
             System.out.printf("SIGTERM to exit: %d ms%n", (System.nanoTime() - s0) / 1_000_000);
             assertThat(relay.log()).contains("relay stopped in").doesNotContain("Exception");
+        } finally {
+            nextHop.stop();
         }
         assertThat(dir.resolve("data/relayctl.sock")).doesNotExist();
         Dist.Result reload = Dist.run(dir, "relayctl", "", "-c", "relay.conf", "reload");
