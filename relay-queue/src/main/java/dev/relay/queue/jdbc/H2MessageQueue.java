@@ -82,7 +82,7 @@ public final class H2MessageQueue implements MessageQueue {
     private static final long PURGE_INTERVAL_MILLIS = 60_000;
     private static final int MAX_CLAIM_ROUNDS = 4;
 
-    private static final String SELECT_DUE = "SELECT id FROM recipient WHERE next_attempt <= ?"
+    static final String SELECT_DUE = "SELECT id FROM recipient WHERE next_attempt <= ?"
             + " ORDER BY next_attempt, id FETCH FIRST ? ROWS ONLY";
     private static final String SELECT_CLAIMED = "SELECT r.id, r.queue_id, r.forward_path, r.orcpt, r.notify,"
             + " r.attempts, r.first_attempt, r.last_next_hop, r.admin_bounce_reason, r.delay_notice_sent,"
