@@ -347,6 +347,31 @@ class DsnServiceTest {
         assertThat(broken.report(m, reports.subList(0, 1))).isEmpty();
     }
 
+    @Test
+    void anEightBitOriginalIsReturnedUnencodedAndTheDsnIsSentAs8BitMime() throws Exception {
+        String eight = "From: <s@src.test>\r\nSubject: caf\u00e9\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                + "Content-Transfer-Encoding: 8bit\r\n\r\nna\u00efve body\r\n";
+        byte[] bytes = eight.getBytes(StandardCharsets.UTF_8);
+        QueueId id = QueueId.generate();
+        queue.enqueue(id, new Envelope(path("s@src.test"), new MailParameters(null, dev.relay.mail.BodyType.EIGHT_BIT_MIME,
+                false, Ret.FULL, null), List.of(rcpt("u@c.test", Set.of(), null)),
+                new Origin("192.0.2.7", "client.src.test", null, clock.instant(), "ESMTP")), body(bytes)).get(10, TimeUnit.SECONDS);
+        ClaimedMessage m = claim(id);
+        DsnService.Sent sent = dsn.send(m, List.of(DeliveryReport.failed(m.recipients().get(0),
+                SmtpReply.of(550, "5.1.1", "no such user"), "mx.c.test", clock.instant())));
+
+        ClaimedMessage bounce = claim(sent.notifications().get(0));
+        assertThat(bounce.envelope().parameters().body()).isEqualTo(dev.relay.mail.BodyType.EIGHT_BIT_MIME);
+        MultipartReport report = (MultipartReport) parse(bounce).getContent();
+        BodyPart third = report.getBodyPart(2);
+        assertThat(third.getContentType()).startsWith("message/rfc822");
+        // RFC 2046 section 5.2.1: message/rfc822 is never base64 or quoted-printable
+        assertThat(((jakarta.mail.internet.MimeBodyPart) third).getEncoding()).isIn(null, "7bit", "8bit", "binary");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        report.getReturnedMessage().writeTo(out);
+        assertThat(out.toByteArray()).isEqualTo(bytes);
+    }
+
     // --- helpers
 
     private static Recipient rcpt(String address, Set<Notify> notify, String orcpt) {

@@ -318,7 +318,8 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         storing = false;
         if (failure == null) {
             context.metrics().messageAccepted(size);
-            log.info("{}: from={}, size={}, nrcpt={} (queue active)", tx.id(), tx.reversePath(), size, tx.recipients().size());
+            // the queue logs the Postfix-style "from=..., size=..., nrcpt=... (queue active)" line once
+            log.debug("{}: acknowledged: from={}, size={}, nrcpt={}", tx.id(), tx.reversePath(), size, tx.recipients().size());
             reply(Replies.queued(tx.id()));
         } else {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
