@@ -39,6 +39,7 @@ final class ParameterParser {
         boolean smtputf8 = false;
         Ret ret = null;
         String envid = null;
+        String auth = null;
         Set<String> seen = new HashSet<>();
         for (String token : tokens) {
             Param p = syntax(token, utf8);
@@ -56,10 +57,11 @@ final class ParameterParser {
                 }
                 case "RET" -> ret = parseRet(p);
                 case "ENVID" -> envid = parseEnvid(p);
+                case "AUTH" -> auth = parseAuth(p, utf8);
                 default -> throw unknown(p);
             }
         }
-        return new MailParameters(size, body, smtputf8, ret, envid);
+        return new MailParameters(size, body, smtputf8, ret, envid, auth);
     }
 
     static RcptParameters parseRcpt(String text, boolean smtputf8) throws ParameterException {
@@ -96,6 +98,9 @@ final class ParameterParser {
         }
         if (p.envid() != null) {
             out.add("ENVID=" + p.envid());
+        }
+        if (p.auth() != null) {
+            out.add("AUTH=" + p.auth());
         }
         return List.copyOf(out);
     }
@@ -235,6 +240,34 @@ final class ParameterParser {
             throw bad(p, "ENVID longer than " + MAX_ENVID + " characters");
         }
         checkXtext(p, v, 0);
+        return v;
+    }
+
+    /**
+     * RFC 4954 section 5: {@code auth-param = "AUTH=" xtext}, where the xtext decodes to an RFC 5321
+     * Mailbox or is {@code <>} (the submitter is unknown). Exim sends {@code AUTH=<>} after it has
+     * authenticated, so a relay that offers AUTH must take it. The mailbox may hold UTF-8 only in
+     * an SMTPUTF8 transaction.
+     */
+    private static String parseAuth(Param p, boolean smtputf8) throws ParameterException {
+        String v = requireValue(p);
+        if (v.equals("<>")) {
+            return v;
+        }
+        if (v.length() > AddressParser.MAX_PATH_OCTETS * 3) {
+            throw bad(p, "AUTH value longer than " + AddressParser.MAX_PATH_OCTETS * 3 + " characters");
+        }
+        checkXtext(p, v, 0);
+        String decoded = Xtext.decode(v);
+        try {
+            Mailbox.parse(decoded, smtputf8);
+        } catch (AddressException e) {
+            throw bad(p, "AUTH must be <> or an xtext-encoded mailbox: " + e.getMessage());
+        }
+        if (AddressParser.utf8Length(decoded) + 2 > AddressParser.MAX_PATH_OCTETS) {
+            // as a path <mailbox> it must fit RFC 5321 section 4.5.3.1.3
+            throw bad(p, "AUTH mailbox longer than " + (AddressParser.MAX_PATH_OCTETS - 2) + " octets");
+        }
         return v;
     }
 

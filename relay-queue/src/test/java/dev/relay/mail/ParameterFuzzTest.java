@@ -52,6 +52,12 @@ class ParameterFuzzTest {
             assertThat(p.envid().length()).isBetween(1, ParameterParser.MAX_ENVID);
             Xtext.decode(p.envid());
         }
+        if (p.auth() != null) {
+            // checked at parse time: decoding never fails, and <> is the only non-mailbox value
+            assertThat(p.authSubmitter().isPresent()).isEqualTo(!p.auth().equals("<>"));
+            p.authSubmitter().ifPresent(m -> assertThat(AddressParser.utf8Length(m.toString()) + 2)
+                    .isLessThanOrEqualTo(AddressParser.MAX_PATH_OCTETS));
+        }
     }
 
     private static void checkRcpt(RcptParameters p, boolean utf8) throws ParameterException {

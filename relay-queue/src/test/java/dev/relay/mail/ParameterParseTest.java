@@ -56,7 +56,7 @@ class ParameterParseTest {
             // text                          | kind            | keyword  | message (substring)
             "FOO=bar                         | UNKNOWN_KEYWORD | FOO      | unknown parameter FOO",
             "X-CUSTOM                        | UNKNOWN_KEYWORD | X-CUSTOM | unknown parameter X-CUSTOM",
-            "AUTH=<>                         | UNKNOWN_KEYWORD | AUTH     | unknown parameter AUTH",
+            "XAUTH=<>                        | UNKNOWN_KEYWORD | XAUTH    | unknown parameter XAUTH",
             "NOTIFY=NEVER                    | UNKNOWN_KEYWORD | NOTIFY   | unknown parameter NOTIFY",
             "SIZE=1 FOO                      | UNKNOWN_KEYWORD | FOO      | unknown parameter FOO",
             "SIZE                            | BAD_VALUE       | SIZE     | SIZE requires a value",
@@ -106,6 +106,60 @@ class ParameterParseTest {
                     assertThat(e.kind()).isEqualTo(Kind.BAD_VALUE);
                     assertThat(e.getMessage()).containsPattern("bad character U\\+00[0-9A-F]{2} at position \\d+ in value of");
                 });
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', nullValues = "null", value = {
+            // text                             | auth as received | submitter (decoded) | canonical
+            "AUTH=<>                            | <>               | null                | AUTH=<>",
+            "auth=<>                            | <>               | null                | AUTH=<>",
+            "AUTH=u@example.org                 | u@example.org    | u@example.org       | AUTH=u@example.org",
+            "AUTH=e+3Dmc2@example.com           | e+3Dmc2@example.com | e=mc2@example.com | AUTH=e+3Dmc2@example.com",
+            "AUTH=+22a+20b+22@[192.0.2.1]       | +22a+20b+22@[192.0.2.1] | \"a b\"@[192.0.2.1] | AUTH=+22a+20b+22@[192.0.2.1]",
+            "SIZE=5 Auth=u@x BODY=7BIT          | u@x              | u@x                 | SIZE=5 BODY=7BIT AUTH=u@x",
+            "SMTPUTF8 AUTH=j+C3+B6@x            | j+C3+B6@x        | j\u00f6@x           | SMTPUTF8 AUTH=j+C3+B6@x",
+    })
+    void parsesAuthParameter(String text, String auth, String submitter, String canonical) throws Exception {
+        MailParameters p = MailParameters.parse(text);
+        assertThat(p.auth()).isEqualTo(auth);
+        assertThat(p.authSubmitter().map(Mailbox::toString).orElse(null)).isEqualTo(submitter);
+        assertThat(p.toString()).isEqualTo(canonical);
+        assertThat(MailParameters.parse(p.toString())).isEqualTo(p);
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', value = {
+            // text                      | message (substring)
+            "AUTH                        | AUTH requires a value",
+            "AUTH=                       | missing value after AUTH=",
+            "AUTH=u                      | AUTH must be <> or an xtext-encoded mailbox: missing '@' after local part at position 1",
+            "AUTH=<u@x>                  | AUTH must be <> or an xtext-encoded mailbox",
+            "AUTH=<>x                    | AUTH must be <> or an xtext-encoded mailbox",
+            "AUTH=u..v@x                 | consecutive dots in local part",
+            "AUTH=u+2@x                  | AUTH is not valid xtext",
+            "AUTH=u+2b@x                 | upper-case hex digits",
+            "AUTH=j+C3+B6@x              | requires SMTPUTF8",
+            "AUTH=+FF@x                  | not valid UTF-8",
+            "AUTH=<> AUTH=<>             | AUTH given more than once",
+    })
+    void rejectsBadAuthParameter(String text, String message) {
+        assertThatThrownBy(() -> MailParameters.parse(text))
+                .isInstanceOfSatisfying(ParameterException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(Kind.BAD_VALUE);
+                    assertThat(e.keyword()).isEqualToIgnoringCase("AUTH");
+                    assertThat(e.getMessage()).contains(message);
+                });
+    }
+
+    @Test
+    void authMailboxMustFitAPath() throws Exception {
+        // <mailbox> of 256 octets is the most a path may hold (RFC 5321 section 4.5.3.1.3)
+        String ok = "u@" + PathParseTest.domainOf(252);
+        assertThat(MailParameters.parse("AUTH=" + ok).authSubmitter()).map(Mailbox::toString).contains(ok);
+        String tooLong = "u@" + PathParseTest.domainOf(253);
+        assertThatThrownBy(() -> MailParameters.parse("AUTH=" + tooLong))
+                .hasMessageContaining("AUTH mailbox longer than 254 octets");
+        assertThat(new MailParameters(1L, null, false, null, null)).isEqualTo(new MailParameters(1L, null, false, null, null, null));
     }
 
     @Test

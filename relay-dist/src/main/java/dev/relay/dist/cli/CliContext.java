@@ -19,9 +19,14 @@ public interface CliContext {
     /** The clock for ages ("older than", the age histogram). */
     Clock clock();
 
-    /** How many recipients a long operation (retry --all) handles between two progress lines. */
+    /** How many recipients a long operation (retry --all) handles between two progress lines (at most). */
     default long progressEvery() {
         return 10_000;
+    }
+
+    /** How long a long operation may go without a progress line (at most; then one after the next batch). */
+    default java.time.Duration progressInterval() {
+        return java.time.Duration.ofSeconds(2);
     }
 
     /** The routing of {@code relayctl routes} and {@code relayctl route}; throws {@link CliException} when it cannot be had. */

@@ -1,6 +1,8 @@
 package dev.relay.dist.cli;
 
 import dev.relay.client.routing.Dns;
+import dev.relay.dist.config.ConfigKeys;
+import dev.relay.dist.config.Key;
 import dev.relay.dist.config.RelayConfig;
 import dev.relay.queue.QueueAdmin;
 import dev.relay.queue.QueueException;
@@ -9,6 +11,7 @@ import dev.relay.queue.jdbc.H2MessageQueue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 
 /**
  * relayctl's context when no relay runs: it opens the queue files of the data folder itself, for
@@ -26,6 +29,8 @@ import java.time.Clock;
  * working directory would otherwise give an empty queue and a false "Mail queue is empty").
  */
 final class DirectContext implements CliContext, AutoCloseable {
+
+    static final String USERS_FILE_KEY = "auth_users_file";
 
     private final RelayConfig config;
     private final QueueSettings settings;
@@ -81,6 +86,24 @@ final class DirectContext implements CliContext, AutoCloseable {
             }
             return dns;
         });
+    }
+
+    /**
+     * The users file of the configuration ({@code auth_users_file}), for {@code relayctl user},
+     * which always runs here. Looked up by name so that relayctl follows the key wherever the
+     * configuration defines it.
+     */
+    @Override
+    public Path usersFile() {
+        Key<?> key = ConfigKeys.BY_NAME.get(USERS_FILE_KEY);
+        Object value = key == null ? null : config.get(key);
+        if (value instanceof Optional<?> o) {
+            value = o.orElse(null);
+        }
+        if (value instanceof Path p) {
+            return p;
+        }
+        return CliContext.super.usersFile();
     }
 
     @Override

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
                 "Run 'relayctl COMMAND --help' for the options of a command."},
         subcommands = {QueueCommand.class, ShowCommand.class, RetryCommand.class, HoldCommand.class,
                 ReleaseCommand.class, DeleteCommand.class, BounceCommand.class, StatsCommand.class,
-                RoutesCommand.class, RouteCommand.class, ReloadCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+                RoutesCommand.class, RouteCommand.class, ReloadCommand.class, UserCommand.class, VersionCommand.class,
+                CommandLine.HelpCommand.class})
 public final class RelayctlCommand implements Runnable {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",

@@ -53,11 +53,17 @@ final class RetryCommand implements Callable<Integer> {
         if (ids != null && !ids.isEmpty()) {
             n = admin.retry(ids);
         } else {
+            // A line every progressEvery recipients, or sooner when a slow queue takes longer than
+            // progressInterval (wall time: it only paces output, it decides nothing).
             long every = parent.context().progressEvery();
+            long interval = parent.context().progressInterval().toNanos();
             long[] next = {every};
+            long[] lastLine = {System.nanoTime()};
             n = admin.retryAll(all ? null : nextHop, count -> {
-                if (count >= next[0]) {
+                long now = System.nanoTime();
+                if (count >= next[0] || now - lastLine[0] >= interval) {
                     next[0] = (count / every + 1) * every;
+                    lastLine[0] = now;
                     err.println("retry: " + count + " recipients so far...");
                     err.flush();
                 }

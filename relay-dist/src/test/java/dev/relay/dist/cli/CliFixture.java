@@ -116,6 +116,11 @@ final class CliFixture implements AutoCloseable {
             public long progressEvery() {
                 return 1_000;
             }
+
+            @Override
+            public Duration progressInterval() {
+                return Duration.ofDays(1); // counted steps only, however slow the machine
+            }
         };
     }
 
@@ -181,8 +186,10 @@ final class CliFixture implements AutoCloseable {
      * Claims every due recipient and reports an outcome for each, as the forwarder would: the
      * function gives the outcome for a recipient address (null: give it back untouched).
      */
-    void deliverDue(Function<String, Outcome> outcomes) {
+    int deliverDue(Function<String, Outcome> outcomes) {
+        int claimed = 0;
         for (ClaimedMessage m : queue.claim("test", 1000, Duration.ofMinutes(5))) {
+            claimed += m.recipients().size();
             List<RecipientOutcome> done = new ArrayList<>();
             List<Long> back = new ArrayList<>();
             for (ClaimedRecipient r : m.recipients()) {
@@ -200,6 +207,7 @@ final class CliFixture implements AutoCloseable {
                 queue.release(m.id(), back);
             }
         }
+        return claimed;
     }
 
     /** A deferral at {@code hop} for an hour. */

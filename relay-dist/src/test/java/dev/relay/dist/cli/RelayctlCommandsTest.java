@@ -274,6 +274,44 @@ class RelayctlCommandsTest {
                 "retry: 2000 recipients so far...");
     }
 
+    @Test
+    void aSlowRetryReportsProgressAfterEachBatchOnceTheIntervalHasPassed() throws Exception {
+        List<CompletableFuture<Void>> stored = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            stored.add(f.enqueueAsync(QueueId.generate(), "bulk@example.org", "bulk " + i,
+                    "a@example.net", "b@example.net", "c@example.net", "d@example.net", "e@example.net",
+                    "f@example.net", "g@example.net", "h@example.net", "i@example.net", "j@example.net"));
+        }
+        CliFixture.await(CompletableFuture.allOf(stored.toArray(CompletableFuture[]::new)));
+        CliContext base = f.context();
+        CliContext slow = new CliContext() {
+            @Override
+            public dev.relay.queue.QueueAdmin queue() {
+                return base.queue();
+            }
+
+            @Override
+            public String reload() {
+                return base.reload();
+            }
+
+            @Override
+            public java.time.Clock clock() {
+                return base.clock();
+            }
+
+            @Override
+            public Duration progressInterval() {
+                return Duration.ZERO;
+            }
+        };
+        Result r = CliFixture.run(slow, "", "retry", "--all");
+        assertThat(r.code()).as(r.toString()).isZero();
+        // the queue works in batches of 1,000: a line after each one
+        assertThat(r.err().lines().toList()).containsExactly("retry: 1000 recipients so far...",
+                "retry: 2000 recipients so far...", "retry: 2500 recipients so far...");
+    }
+
     // ---------------------------------------------------------------- hold and release
 
     @Test

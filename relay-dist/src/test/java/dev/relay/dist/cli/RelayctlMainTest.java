@@ -139,6 +139,27 @@ class RelayctlMainTest {
     }
 
     @Test
+    void userCommandsRunInRelayctlItselfEvenWhileTheRelayRuns() throws Exception {
+        Path conf = config();
+        Path socket = dir.resolve("data/relayctl.sock");
+        Path users = dir.resolve("users");
+        List<List<String>> sentToRelay = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (AdminSocketServer server = AdminSocketServer.start(socket, (args, in, out, err) -> {
+            sentToRelay.add(args);
+            return 0;
+        })) {
+            Result add = main("s3cret\n", "-c", conf.toString(), "user", "--users-file", users.toString(), "add", "alice");
+            assertThat(add.code()).as(add.toString()).isZero();
+            assertThat(add.out()).contains("alice added to " + users);
+            Result list = main("", "-c", conf.toString(), "user", "--users-file", users.toString(), "list");
+            assertThat(list.out()).isEqualTo("alice" + System.lineSeparator());
+            assertThat(main("", "-c", conf.toString(), "version").code()).isZero();
+        }
+        // only version went to the relay
+        assertThat(sentToRelay).containsExactly(List.of("version"));
+    }
+
+    @Test
     void aStaleSocketFileMeansTheRelayIsStopped() throws Exception {
         Path conf = config();
         try (CliFixture f = new CliFixture(dir.resolve("data"))) {

@@ -36,7 +36,7 @@ class RelayctlUsageTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "queue", "show", "retry", "hold", "release", "delete", "bounce", "stats", "routes", "route", "reload", "version"})
+    @ValueSource(strings = {"", "queue", "show", "retry", "hold", "release", "delete", "bounce", "stats", "routes", "route", "reload", "user", "version"})
     void everyCommandHasHelpWithExitCodeZero(String command) {
         Result r = command.isEmpty() ? run("--help") : run(command, "--help");
         assertThat(r.code()).as(r.toString()).isZero();
@@ -52,7 +52,7 @@ class RelayctlUsageTest {
     @Test
     void topLevelHelpListsEveryCommandAndTheExitCodes() {
         String help = run("--help").out();
-        for (String c : List.of("queue", "show", "retry", "hold", "release", "delete", "bounce", "stats", "routes", "route", "reload", "version")) {
+        for (String c : List.of("queue", "show", "retry", "hold", "release", "delete", "bounce", "stats", "routes", "route", "reload", "user", "version")) {
             assertThat(help).containsPattern("\\n  " + c + "[ ,]");
         }
         assertThat(help).contains("Exit codes: 0 done, 1 failed", "2 bad command line");

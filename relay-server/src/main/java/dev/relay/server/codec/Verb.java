@@ -25,6 +25,14 @@ public enum Verb {
         if (word.length() < 4 || word.length() > 8) {
             return UNKNOWN;
         }
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            // ASCII letters only: toUpperCase maps U+0131 (dotless i) to "I" and U+017F (long s)
+            // to "S", which made "MA" U+0131 "L" a MAIL command (found by CommandDecoderFuzzTest)
+            if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) {
+                return UNKNOWN;
+            }
+        }
         try {
             Verb v = valueOf(word.toUpperCase(Locale.ROOT));
             return v == UNKNOWN ? UNKNOWN : v;

@@ -59,11 +59,12 @@ final class RelayFixture implements AutoCloseable {
     final ServerTls tls;
 
     private RelayFixture(Path dir, UnaryOperator<ServerSettings.Builder> settings, boolean requireTls,
-                         Duration authFailureDelay) throws Exception {
+                         Duration authFailureDelay, Duration handshakeTimeout) throws Exception {
         TestPki ca = pki();
         Path certDir = Files.createDirectories(dir.resolve("cert"));
         Path[] files = ca.issue(HOST).write(certDir);
-        tls = ServerTls.create(TlsSettings.pem(files[0], files[1], HOST).withRequireTls(requireTls), Clock.systemUTC());
+        tls = ServerTls.create(new TlsSettings(true, files[0], files[1], null, HOST, requireTls, handshakeTimeout),
+                Clock.systemUTC());
         Path users = dir.resolve("users");
         new UsersFile(users, new PasswordHash(PasswordHash.MIN_ITERATIONS)).add(USER, PASSWORD.toCharArray());
         auth = new SmtpAuth(AuthSettings.defaults(users).withFailureDelay(authFailureDelay),
@@ -98,16 +99,20 @@ final class RelayFixture implements AutoCloseable {
     }
 
     static RelayFixture start(Path dir) throws Exception {
-        return new RelayFixture(dir, b -> b, false, Duration.ofMillis(300));
+        return new RelayFixture(dir, b -> b, false, Duration.ofMillis(300), TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
     }
 
     static RelayFixture start(Path dir, UnaryOperator<ServerSettings.Builder> settings) throws Exception {
-        return new RelayFixture(dir, settings, false, Duration.ofMillis(300));
+        return new RelayFixture(dir, settings, false, Duration.ofMillis(300), TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
     }
 
     static RelayFixture start(Path dir, UnaryOperator<ServerSettings.Builder> settings, boolean requireTls,
                               Duration authFailureDelay) throws Exception {
-        return new RelayFixture(dir, settings, requireTls, authFailureDelay);
+        return new RelayFixture(dir, settings, requireTls, authFailureDelay, TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT);
+    }
+
+    static RelayFixture startWithHandshakeTimeout(Path dir, Duration handshakeTimeout) throws Exception {
+        return new RelayFixture(dir, b -> b, false, Duration.ofMillis(300), handshakeTimeout);
     }
 
     int port() {

@@ -168,6 +168,21 @@ class StartTlsTest {
         relay.sendOrdinaryMessage("after-clear-text-on-465");
     }
 
+    /** A client that answers 220 to STARTTLS with silence is cut off by the handshake timeout (1 s here). */
+    @Test
+    void aClientThatNeverStartsTheHandshakeIsCutOff(@TempDir Path own) throws Exception {
+        try (RelayFixture r = RelayFixture.startWithHandshakeTimeout(own, Duration.ofSeconds(1));
+             RawSmtp c = r.connect(15_000)) {
+            c.reply();
+            c.command("EHLO client.test");
+            assertThat(c.command("STARTTLS").code()).isEqualTo(220);
+            long t0 = System.nanoTime();
+            assertThat(c.closedByServer()).isTrue();
+            // the idle timeout is 5 minutes: only the handshake timeout ends this connection this soon
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(10));
+        }
+    }
+
     @Test
     void requiredTlsRefusesMailInClear(@TempDir Path own) throws Exception {
         try (RelayFixture required = RelayFixture.start(own, b -> b, true, Duration.ofMillis(100));
