@@ -12,8 +12,32 @@ import dev.relay.dist.ops.QueueMetrics;
 import dev.relay.queue.QueueAdmin;
 import dev.relay.queue.QueueException;
 import dev.relay.queue.jdbc.H2MessageQueue;
-import dev.relay.server.LocalRecipients;
+import dev.relay.client.bounce.DsnService;
+import dev.relay.client.bounce.DsnSettings;
+import dev.relay.client.delivery.DeliveryEngine;
+import dev.relay.client.delivery.LocalDelivery;
+import dev.relay.client.local.LocalDeliverySettings;
+import dev.relay.client.retry.RetryPolicy;
+import dev.relay.client.routing.NettyDns;
+import dev.relay.client.routing.RouteTable;
+import dev.relay.client.routing.RouteTableException;
+import dev.relay.client.routing.Router;
+import dev.relay.client.routing.TargetResolver;
+import dev.relay.client.tls.CredentialsFile;
+import dev.relay.client.tls.OutboundTls;
+import dev.relay.client.tls.OutboundTlsSettings;
+import dev.relay.client.transport.SmtpTransport;
+import dev.relay.client.local.LocalUsers;
+import dev.relay.client.local.MaildirDelivery;
+import dev.relay.dist.config.ConfigKeys;
+import dev.relay.queue.QueueId;
 import dev.relay.server.SmtpServer;
+import dev.relay.server.auth.AuthSettings;
+import dev.relay.server.auth.SmtpAuth;
+import dev.relay.server.command.CommandTable;
+import dev.relay.server.tls.SecurityCommands;
+import dev.relay.server.tls.ServerTls;
+import dev.relay.server.tls.TlsSettings;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
@@ -57,6 +81,9 @@ public final class Relay implements AutoCloseable {
     private final List<HealthCheck> checks = new ArrayList<>();
     private H2MessageQueue queue;
     private SmtpServer server;
+    private DeliveryEngine engine;
+    private volatile Router router;
+    private TargetResolver resolver;
     private OpsServer ops;
     private AdminSocketServer admin;
     private volatile boolean stopped;
@@ -81,9 +108,9 @@ public final class Relay implements AutoCloseable {
         } catch (StartupException e) {
             r.close();
             throw e;
-        } catch (RuntimeException e) {
+        } catch (Exception e) { // also checked exceptions Netty rethrows unchecked, e.g. a BindException
             r.close();
-            throw new StartupException("start-up failed: " + e, e);
+            throw new StartupException("start-up failed: " + (e.getMessage() == null ? e.toString() : e.getMessage()), e);
         }
     }
 
@@ -115,14 +142,55 @@ public final class Relay implements AutoCloseable {
         }).bindTo(registry);
         checks.add(queueMetrics);
 
-        // 2. the forwarder (wired when relay-client's delivery engine is on main)
+        // the local users, listed from the Maildirs in the background, answered from memory at RCPT
+        MaildirDelivery maildir = new MaildirDelivery(new LocalDeliverySettings(config.maildirDirectory(),
+                config.get(ConfigKeys.LOCAL_ACCEPT_UNKNOWN_USERS)), config.hostname(), clock);
+        LocalUsers localUsers = new LocalUsers(maildir, config.get(ConfigKeys.LOCAL_USERS_REFRESH)).start();
+        parts.push(new Part("local users", localUsers));
+
+        // 2. the forwarder: routing, DNS, SMTP out, retries, bounces, local delivery
+        startForwarder(q, maildir);
 
         // 3. the receiver, last: mail is accepted only when everything behind it runs
+        ServerTls tls = null;
+        if (config.get(ConfigKeys.TLS_ENABLED)) {
+            TlsSettings ts = new TlsSettings(true, config.get(ConfigKeys.TLS_CERTIFICATE).orElse(null),
+                    config.get(ConfigKeys.TLS_KEY).orElse(null), config.dataDirectory().resolve("tls"), config.hostname(),
+                    config.get(ConfigKeys.TLS_REQUIRED), config.get(ConfigKeys.TLS_HANDSHAKE_TIMEOUT));
+            try {
+                tls = ServerTls.create(ts, clock);
+            } catch (IOException | RuntimeException e) {
+                throw new StartupException("cannot set up TLS: " + e.getMessage()
+                        + " (check tls_certificate and tls_key, or set tls_enabled = no)", e);
+            }
+        }
+        SmtpAuth auth = null;
+        if (tls != null && config.get(ConfigKeys.AUTH_ENABLED)) {
+            auth = SmtpAuth.withUsersFile(AuthSettings.defaults(config.get(ConfigKeys.AUTH_USERS_FILE))
+                    .withFailureDelay(config.get(ConfigKeys.AUTH_FAILURE_DELAY))
+                    .withMaxFailures(config.get(ConfigKeys.AUTH_MAX_FAILURES)));
+            parts.push(new Part("auth", auth)); // closed after the receiver stopped
+        } else if (config.get(ConfigKeys.AUTH_ENABLED)) {
+            log.warn("AUTH is not offered: it needs TLS (tls_enabled = no)");
+        }
+        CommandTable commands = SecurityCommands.install(CommandTable.standard(), tls, auth).build();
         try {
-            server = new SmtpServer(Wiring.serverSettings(config), q, LocalRecipients.ACCEPT_ALL, registry, clock);
+            DeliveryEngine e = engine;
+            server = new SmtpServer(Wiring.serverSettings(config), new WakingQueue(q, e::wakeUp), localUsers::exists, registry, clock,
+                    QueueId::generate, commands);
+            if (tls != null && config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).isPresent()) {
+                server.implicitTls(config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).get(), tls::installImplicit);
+            } else if (config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).isPresent()) {
+                throw new StartupException("tls_implicit_listen is set but tls_enabled = no (enable TLS, or set tls_implicit_listen = none)", null);
+            }
             server.start();
-        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
-            throw new StartupException(e.getMessage(), e);
+        } catch (StartupException e) {
+            throw e;
+        } catch (Exception e) { // Netty rethrows a BindException unchecked
+            throw new StartupException(e instanceof java.net.BindException
+                    ? "cannot listen on " + config.listen().stream().map(ConfigLoader::format).toList() + ": " + e.getMessage()
+                            + " (another program has the port: stop it, or change listen)"
+                    : e.getMessage(), e);
         }
         SmtpServer srv = server;
         parts.push(new Part("receiver", () -> srv.stop(remaining())));
@@ -161,6 +229,43 @@ public final class Relay implements AutoCloseable {
             }
             parts.push(new Part("metrics", ops));
         }
+    }
+
+    private void startForwarder(H2MessageQueue q, MaildirDelivery maildir) throws StartupException {
+        RouteTable table;
+        try {
+            table = Wiring.routeTable(config);
+        } catch (RouteTableException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        router = new Router(Wiring.routingSettings(config), table);
+        log.info("route table: {} ({} entries)", config.routesFile().map(Object::toString).orElse("none"), table.entries().size());
+        NettyDns dns = new NettyDns(config.get(ConfigKeys.DNS_SERVER).orElse(null), config.get(ConfigKeys.DNS_TIMEOUT));
+        parts.push(new Part("dns", dns::close));
+        resolver = new TargetResolver(dns, router.settings().ourNames(), new java.util.Random(),
+                config.get(ConfigKeys.SMTP_MX_ADDRESS_LIMIT));
+        CredentialsFile credentials = null;
+        OutboundTls outboundTls;
+        try {
+            OutboundTlsSettings ots = Wiring.outboundTls(config);
+            outboundTls = new OutboundTls(ots);
+            if (ots.credentialsFile() != null) {
+                credentials = CredentialsFile.load(ots.credentialsFile());
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new StartupException("outbound TLS: " + e.getMessage()
+                    + " (check client_tls_ca_file and client_credentials_file)", e);
+        }
+        SmtpTransport transport = new SmtpTransport(Wiring.transportSettings(config), config.hostname(), outboundTls, credentials);
+        RetryPolicy retry = new RetryPolicy(Wiring.retrySettings(config), clock, java.util.random.RandomGenerator.getDefault());
+        DsnService dsn = new DsnService(new DsnSettings(config.hostname(), config.get(ConfigKeys.DELAY_WARNING_TIME),
+                DsnSettings.defaults(config.hostname()).delayWarningWithoutNotify(),
+                DsnSettings.defaults(config.hostname()).returnSizeLimit()), q, clock, registry);
+        engine = new DeliveryEngine(Wiring.deliverySettings(config), q, router, resolver, transport, retry,
+                Bounces.sink(dsn), LocalDelivery.maildir(maildir), clock, registry);
+        engine.start();
+        DeliveryEngine e = engine;
+        parts.push(new Part("forwarder", () -> e.stop(remaining())));
     }
 
     /** Creates the data folder readable only by the relay's user, or warns when an existing one is open to others. */

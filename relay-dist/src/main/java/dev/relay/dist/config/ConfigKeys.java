@@ -21,7 +21,9 @@ public final class ConfigKeys {
 
     static final String FILES = "Identity and files";
     static final String RECEIVE = "Receiving (the SMTP listener)";
+    static final String SECURITY = "TLS and AUTH";
     static final String QUEUE = "The queue";
+    static final String FORWARD = "Delivery (the forwarder)";
     static final String DELIVER = "Local delivery";
     static final String OPS = "Operations";
 
@@ -55,8 +57,83 @@ public final class ConfigKeys {
     public static final Key<List<String>> RELAY_DOMAINS = Key.of(RECEIVE, "relay_domains", "", Values.domains(),
             "Domains accepted from any client and forwarded (by the route table, else DNS); .example.org stands for its subdomains. Reloaded on SIGHUP.");
 
+    public static final Key<Integer> DELIVERY_CONCURRENCY = Key.of(FORWARD, "delivery_concurrency", "100", Values.integer(1, 10_000),
+            "Outbound SMTP sessions and local deliveries at once, all next hops together (Postfix default_process_limit).");
+
+    public static final Key<Integer> DELIVERY_DESTINATION_CONCURRENCY = Key.of(FORWARD, "delivery_destination_concurrency", "10", Values.integer(1, 10_000),
+            "Sessions at once to one next hop, unless its route sets concurrency= (Postfix default_destination_concurrency_limit).");
+
+    public static final Key<Integer> DELIVERY_RECIPIENTS_PER_TRANSACTION = Key.of(FORWARD, "delivery_recipients_per_transaction", "50", Values.integer(1, 100_000),
+            "Most RCPTs in one outbound transaction; more recipients for one next hop go in further transactions (Postfix smtp_destination_recipient_limit).");
+
+    public static final Key<Integer> DELIVERY_CONNECTION_REUSE = Key.of(FORWARD, "delivery_connection_reuse", "100", Values.integer(1, 100_000),
+            "Transactions sent over one connection before it is closed and a new one opened.");
+
+    public static final Key<Duration> DELIVERY_CONNECTION_IDLE_TIME = Key.of(FORWARD, "delivery_connection_idle_time", "2s", Values.duration(Duration.ZERO, Duration.ofMinutes(10)),
+            "How long an open connection waits for more mail to the same next hop before QUIT (Postfix smtp_connection_cache_time_limit).");
+
+    public static final Key<Duration> RETRY_MIN_BACKOFF = Key.of(FORWARD, "retry_min_backoff", "300s", Values.duration(Duration.ofSeconds(1), Duration.ofDays(1)),
+            "The shortest wait before a deferred recipient is tried again; the wait doubles with the age of the message (Postfix minimal_backoff_time).");
+
+    public static final Key<Duration> RETRY_MAX_BACKOFF = Key.of(FORWARD, "retry_max_backoff", "4000s", Values.duration(Duration.ofSeconds(1), Duration.ofDays(7)),
+            "The longest wait between two attempts (Postfix maximal_backoff_time).");
+
+    public static final Key<Duration> MAX_QUEUE_LIFETIME = Key.of(FORWARD, "max_queue_lifetime", "5d", Values.duration(Duration.ofMinutes(1), Duration.ofDays(100)),
+            "After this time in the queue a recipient still deferred is bounced with 4.4.7 (Postfix maximal_queue_lifetime; RFC 5321 4.5.4.1: at least 4-5 days).");
+
+    public static final Key<Duration> BOUNCE_QUEUE_LIFETIME = Key.of(FORWARD, "bounce_queue_lifetime", "5d", Values.duration(Duration.ofMinutes(1), Duration.ofDays(100)),
+            "The same for bounces (null sender), which are dropped instead (Postfix bounce_queue_lifetime).");
+
+    public static final Key<Duration> HOST_DOWN_TIME = Key.of(FORWARD, "host_down_time", "60s", Values.duration(Duration.ZERO, Duration.ofDays(1)),
+            "After a failed connection a next hop is not tried again for this long; its other mail is deferred without a connection.");
+
+    public static final Key<Duration> DELAY_WARNING_TIME = Key.of(FORWARD, "delay_warning_time", "4h", Values.duration(Duration.ofMinutes(1), Duration.ofDays(100)),
+            "After this time in the queue the sender of a still deferred recipient gets one delay notice, if its NOTIFY asks for it (Postfix delay_warning_time).");
+
+    public static final Key<Duration> SMTP_CONNECT_TIMEOUT = Key.of(FORWARD, "smtp_connect_timeout", "30s", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "TCP connection to a next hop (Postfix smtp_connect_timeout).");
+
+    public static final Key<Duration> SMTP_HELO_TIMEOUT = Key.of(FORWARD, "smtp_helo_timeout", "5m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "The 220 greeting and the reply to EHLO/HELO (RFC 5321 4.5.3.2.1: 5 minutes).");
+
+    public static final Key<Duration> SMTP_MAIL_TIMEOUT = Key.of(FORWARD, "smtp_mail_timeout", "5m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "The reply to MAIL (RFC 5321 4.5.3.2.2: 5 minutes).");
+
+    public static final Key<Duration> SMTP_RCPT_TIMEOUT = Key.of(FORWARD, "smtp_rcpt_timeout", "5m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "Each reply to RCPT (RFC 5321 4.5.3.2.3: 5 minutes).");
+
+    public static final Key<Duration> SMTP_DATA_INIT_TIMEOUT = Key.of(FORWARD, "smtp_data_init_timeout", "2m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "The 354 reply to DATA (RFC 5321 4.5.3.2.4: 2 minutes).");
+
+    public static final Key<Duration> SMTP_DATA_XFER_TIMEOUT = Key.of(FORWARD, "smtp_data_xfer_timeout", "3m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "Each block of message content written (RFC 5321 4.5.3.2.5: 3 minutes).");
+
+    public static final Key<Duration> SMTP_DATA_DONE_TIMEOUT = Key.of(FORWARD, "smtp_data_done_timeout", "10m", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "The reply to the final dot (RFC 5321 4.5.3.2.6: 10 minutes).");
+
+    public static final Key<Duration> SMTP_RSET_TIMEOUT = Key.of(FORWARD, "smtp_rset_timeout", "20s", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "The reply to RSET between two messages on one connection, and to QUIT (Postfix smtp_rset_timeout).");
+
+    public static final Key<Optional<InetSocketAddress>> DNS_SERVER = Key.of(FORWARD, "dns_server", "none", Values.noneOr(Values::socketAddress),
+            "The DNS server asked for MX and A/AAAA records, as address:port, or none for those of /etc/resolv.conf.");
+
+    public static final Key<Duration> DNS_TIMEOUT = Key.of(FORWARD, "dns_timeout", "10s", Values.duration(Duration.ofMillis(100), Duration.ofMinutes(5)),
+            "How long one DNS query may take; a timeout defers the mail (4.4.3).");
+
+    public static final Key<Integer> SMTP_MX_ADDRESS_LIMIT = Key.of(FORWARD, "smtp_mx_address_limit", "5", Values.integer(1, 100),
+            "How many MX hosts are tried in one delivery attempt (Postfix smtp_mx_address_limit).");
+
     public static final Key<Path> MAILDIR_DIRECTORY = Key.of(DELIVER, "maildir_directory", "$data_directory/maildir", Values.path(),
-            "The root of the Maildirs of local_domains: one Maildir per mailbox, DIR/domain/user/{tmp,new,cur}.");
+            "The root of the Maildirs of local_domains: one Maildir per mailbox, DIR/domain/user/{tmp,new,cur}. "
+                    + "A user exists when its Maildir does; postmaster always exists.");
+
+    public static final Key<Boolean> LOCAL_ACCEPT_UNKNOWN_USERS = Key.of(DELIVER, "local_accept_unknown_users", "no", Values.bool(),
+            "yes: accept mail for any user of local_domains and make the Maildir on first delivery; no: refuse users without a "
+                    + "Maildir with 550 5.1.1 at RCPT (Postfix's local_recipient_maps).");
+
+    public static final Key<Duration> LOCAL_USERS_REFRESH = Key.of(DELIVER, "local_users_refresh", "30s",
+            Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
+            "How often the list of Maildirs (the local users the receiver accepts) is read again.");
 
     public static final Key<SourceRouteMode> SOURCE_ROUTES = Key.of(RECEIVE, "source_routes", "rfc821", Values.oneOf(SourceRouteMode.class),
             "What a source-routed address such as <@a.example,@b.example:u@c.example> means: rfc821 (honour the route, add our name "
@@ -106,12 +183,61 @@ public final class ConfigKeys {
     public static final Key<Integer> IO_THREADS = Key.of(RECEIVE, "io_threads", "0", Values.integer(0, 256),
             "Threads serving SMTP connections (Netty event loops, never blocked); 0 means one per CPU core.");
 
+    public static final Key<Boolean> TLS_ENABLED = Key.of(SECURITY, "tls_enabled", "yes", Values.bool(),
+            "Offer STARTTLS (RFC 3207; TLS 1.2 and 1.3 only). Without tls_certificate a self-signed certificate is made at "
+                    + "first start in $data_directory/tls (and a warning logged at every start).");
+
+    public static final Key<Optional<Path>> TLS_CERTIFICATE = Key.of(SECURITY, "tls_certificate", "none", Values.noneOr(Values.path()),
+            "The PEM certificate chain, leaf first, or none for the self-signed one. Set it together with tls_key.");
+
+    public static final Key<Optional<Path>> TLS_KEY = Key.of(SECURITY, "tls_key", "none", Values.noneOr(Values.path()),
+            "The PEM private key (PKCS#8 or PKCS#1) of tls_certificate, readable only by the relay's user.");
+
+    public static final Key<Boolean> TLS_REQUIRED = Key.of(SECURITY, "tls_required", "no", Values.bool(),
+            "Answer 530 5.7.0 to MAIL outside TLS. Only for private submission listeners: RFC 3207 forbids a publicly "
+                    + "referenced MX to require TLS.");
+
+    public static final Key<Duration> TLS_HANDSHAKE_TIMEOUT = Key.of(SECURITY, "tls_handshake_timeout", "30s",
+            Values.duration(Duration.ofSeconds(1), Duration.ofMinutes(10)),
+            "How long a TLS handshake may take.");
+
+    public static final Key<Optional<List<InetSocketAddress>>> TLS_IMPLICIT_LISTEN = Key.of(SECURITY, "tls_implicit_listen", "none",
+            Values.noneOr(Values.socketAddresses()),
+            "Extra listen addresses with TLS from the first byte (RFC 8314), e.g. 0.0.0.0:465, or none.");
+
+    public static final Key<Boolean> AUTH_ENABLED = Key.of(SECURITY, "auth_enabled", "yes", Values.bool(),
+            "Offer AUTH PLAIN and LOGIN (RFC 4954), inside TLS only, against auth_users_file. An authenticated client may relay anywhere.");
+
+    public static final Key<Path> AUTH_USERS_FILE = Key.of(SECURITY, "auth_users_file", "$data_directory/users", Values.path(),
+            "The users and their salted PBKDF2 password hashes (mode 0600), managed with relayctl user add|remove|list; "
+                    + "re-read when it changes. Missing: nobody can log in.");
+
+    public static final Key<Duration> AUTH_FAILURE_DELAY = Key.of(SECURITY, "auth_failure_delay", "2s",
+            Values.duration(Duration.ZERO, Duration.ofMinutes(1)),
+            "How long a failed AUTH waits before its 535 5.7.8 reply.");
+
+    public static final Key<Integer> AUTH_MAX_FAILURES = Key.of(SECURITY, "auth_max_failures", "3", Values.integer(1, 100),
+            "Failed AUTH attempts per connection; the last one is answered 421 4.7.0 and the connection closed.");
+
+    public static final Key<OutboundTls> CLIENT_TLS = Key.of(SECURITY, "client_tls", "opportunistic", Values.oneOf(OutboundTls.class),
+            "TLS towards next hops unless a route says otherwise (tls=): none, opportunistic (STARTTLS when offered, not verified, "
+                    + "like Postfix's may), required (STARTTLS with the certificate chain and host name verified) or implicit "
+                    + "(TLS from the first byte, port 465, verified).");
+
+    public static final Key<Optional<Path>> CLIENT_TLS_CA_FILE = Key.of(SECURITY, "client_tls_ca_file", "none", Values.noneOr(Values.path()),
+            "PEM CA certificates that verified outbound sessions trust, or none for the JDK's trust store.");
+
+    public static final Key<Optional<Path>> CLIENT_CREDENTIALS_FILE = Key.of(SECURITY, "client_credentials_file", "none",
+            Values.noneOr(Values.path()),
+            "Smarthost credentials, one line 'NAME user:password' per route option auth=NAME, or none. Must be mode 0600 "
+                    + "(refused otherwise); the passwords never appear in logs or relayctl output.");
+
     public static final Key<Path> QUEUE_DIRECTORY = Key.of(QUEUE, "queue_directory", "$data_directory/queue", Values.path(),
             "The folder of the queue database (queue.mv.db, H2). relayctl finds it here when the relay is stopped.");
 
-    public static final Key<Duration> QUEUE_LEASE = Key.of(QUEUE, "queue_lease", "10m",
+    public static final Key<Duration> QUEUE_LEASE = Key.of(QUEUE, "queue_lease", "30m",
             Values.duration(Duration.ofSeconds(10), Duration.ofDays(1)),
-            "How long a recipient taken for a delivery attempt stays reserved; after a crash it becomes due again when the relay restarts.");
+            "How long a recipient taken for a delivery attempt stays reserved (longer than the longest SMTP transaction); after a crash it becomes due again when the relay restarts.");
 
     public static final Key<Duration> QUEUE_RETENTION = Key.of(QUEUE, "queue_retention", "0s",
             Values.duration(Duration.ZERO, Duration.ofDays(90)),
@@ -131,6 +257,9 @@ public final class ConfigKeys {
             Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
             "How long a stop (SIGTERM) waits for transactions and deliveries in flight before it closes the queue.");
 
+    /** Values of client_tls (dev.relay.client.tls.TlsPolicy). */
+    public enum OutboundTls { NONE, OPPORTUNISTIC, REQUIRED, IMPLICIT }
+
     /** Values of bare_line_ends. */
     public enum BareLineEnd { NORMALIZE, REJECT }
 
@@ -139,8 +268,13 @@ public final class ConfigKeys {
             LISTEN, TRUSTED_NETWORKS, LOCAL_DOMAINS, RELAY_DOMAINS, SOURCE_ROUTES, MAX_MESSAGE_SIZE, MAX_RECIPIENTS,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT, IDLE_TIMEOUT, MAX_ERRORS, MAX_RECEIVED_HEADERS, BARE_LINE_ENDS,
             MAX_COMMAND_LINE_LENGTH, MAX_TEXT_LINE_LENGTH, SPOOL_DIRECTORY, SPOOL_THRESHOLD, IO_THREADS,
+            TLS_ENABLED, TLS_CERTIFICATE, TLS_KEY, TLS_REQUIRED, TLS_HANDSHAKE_TIMEOUT, TLS_IMPLICIT_LISTEN,
+            AUTH_ENABLED, AUTH_USERS_FILE, AUTH_FAILURE_DELAY, AUTH_MAX_FAILURES, CLIENT_TLS, CLIENT_TLS_CA_FILE, CLIENT_CREDENTIALS_FILE,
             QUEUE_DIRECTORY, QUEUE_LEASE, QUEUE_RETENTION, QUEUE_GROUP_COMMIT_MAX, QUEUE_MAX_PENDING,
-            MAILDIR_DIRECTORY, METRICS_LISTEN, SHUTDOWN_TIMEOUT);
+            DELIVERY_CONCURRENCY, DELIVERY_DESTINATION_CONCURRENCY, DELIVERY_RECIPIENTS_PER_TRANSACTION, DELIVERY_CONNECTION_REUSE, DELIVERY_CONNECTION_IDLE_TIME, RETRY_MIN_BACKOFF,
+            RETRY_MAX_BACKOFF, MAX_QUEUE_LIFETIME, BOUNCE_QUEUE_LIFETIME, HOST_DOWN_TIME, DELAY_WARNING_TIME, SMTP_CONNECT_TIMEOUT, SMTP_HELO_TIMEOUT,
+            SMTP_MAIL_TIMEOUT, SMTP_RCPT_TIMEOUT, SMTP_DATA_INIT_TIMEOUT, SMTP_DATA_XFER_TIMEOUT, SMTP_DATA_DONE_TIMEOUT, SMTP_RSET_TIMEOUT, DNS_SERVER, DNS_TIMEOUT, SMTP_MX_ADDRESS_LIMIT,
+            MAILDIR_DIRECTORY, LOCAL_ACCEPT_UNKNOWN_USERS, LOCAL_USERS_REFRESH, METRICS_LISTEN, SHUTDOWN_TIMEOUT);
 
     /** The keys by name. */
     public static final Map<String, Key<?>> BY_NAME = ALL.stream()

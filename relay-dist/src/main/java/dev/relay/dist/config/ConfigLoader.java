@@ -150,6 +150,27 @@ public final class ConfigLoader {
                 }
             }
         }
+        boolean cert = get(values, ConfigKeys.TLS_CERTIFICATE).isPresent();
+        boolean key = get(values, ConfigKeys.TLS_KEY).isPresent();
+        if (cert != key) {
+            Key<?> missing = cert ? ConfigKeys.TLS_KEY : ConfigKeys.TLS_CERTIFICATE;
+            Key<?> given = cert ? ConfigKeys.TLS_CERTIFICATE : ConfigKeys.TLS_KEY;
+            problems.add(problem(parsed, given, "is set but " + missing.name() + " is not",
+                    "set both " + ConfigKeys.TLS_CERTIFICATE.name() + " and " + ConfigKeys.TLS_KEY.name() + ", or neither for a self-signed certificate"));
+        }
+        for (Key<Optional<Path>> k : List.of(ConfigKeys.TLS_CERTIFICATE, ConfigKeys.TLS_KEY, ConfigKeys.CLIENT_TLS_CA_FILE,
+                ConfigKeys.CLIENT_CREDENTIALS_FILE)) {
+            Optional<Path> f = get(values, k);
+            if (f.isPresent() && !Files.isRegularFile(f.get())) {
+                problems.add(problem(parsed, k, f.get() + " does not exist", "give the path of an existing file, or none"));
+            }
+        }
+        java.time.Duration minBackoff = get(values, ConfigKeys.RETRY_MIN_BACKOFF);
+        java.time.Duration maxBackoff = get(values, ConfigKeys.RETRY_MAX_BACKOFF);
+        if (maxBackoff.compareTo(minBackoff) < 0) {
+            problems.add(problem(parsed, ConfigKeys.RETRY_MAX_BACKOFF, Values.human(maxBackoff) + " is below retry_min_backoff ("
+                    + Values.human(minBackoff) + ")", "make retry_max_backoff at least retry_min_backoff"));
+        }
         Set<InetSocketAddress> seen = new java.util.HashSet<>();
         for (InetSocketAddress l : listen) {
             if (l.getPort() != 0 && !seen.add(l)) {

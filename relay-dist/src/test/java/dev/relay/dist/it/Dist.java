@@ -54,9 +54,9 @@ final class Dist {
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError(script + " " + String.join(" ", args) + " did not end within 60 s");
+            throw new AssertionError(script + " " + String.join(" ", args) + " did not end within 180 s");
         }
         return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
     }
