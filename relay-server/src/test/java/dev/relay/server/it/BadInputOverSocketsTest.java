@@ -153,4 +153,49 @@ class BadInputOverSocketsTest {
             assertThat(fresh.send("NOOP")).isEqualTo("250 2.0.0 Ok\r\n");
         }
     }
+
+    @Test
+    void messageLimitsOverASocketRefuseAndStoreNothingThenTheSessionGoesOn() {
+        relay = RunningServer.start(RunningServer.settings(dir).maxMessageSize(64 * 1024).maxRecipients(100)
+                .maxReceivedHeaders(3).build(), dir);
+        try (RawClient c = ehlo()) {
+            // RFC 1870: a declared size over the limit is refused at MAIL
+            assertThat(c.send("MAIL FROM:<a@client.example> SIZE=70000")).isEqualTo("552 5.3.4 Error: message size exceeds fixed limit\r\n");
+            // data over the limit: read to the end, then 552 5.3.4
+            c.write("MAIL FROM:<a@client.example>\r\nRCPT TO:<x@example.org>\r\nDATA\r\n");
+            assertThat(c.replies(3).get(2)).startsWith("354");
+            StringBuilder big = new StringBuilder();
+            while (big.length() < 70 * 1024) {
+                big.append("0123456789012345678901234567890123456789012345678901234567890123456789\r\n");
+            }
+            c.write(big + ".\r\n");
+            assertThat(c.reply()).isEqualTo("552 5.3.4 Error: message size exceeds fixed limit\r\n");
+            // a text line over 1,000 octets
+            c.write("MAIL FROM:<a@client.example>\r\nRCPT TO:<x@example.org>\r\nDATA\r\n");
+            c.replies(3);
+            c.write("x".repeat(1200) + "\r\n.\r\n");
+            assertThat(c.reply()).isEqualTo("500 5.5.2 Error: message refused, a text line is too long\r\n");
+            // more Received fields than the loop limit
+            c.write("MAIL FROM:<a@client.example>\r\nRCPT TO:<x@example.org>\r\nDATA\r\n");
+            c.replies(3);
+            c.write("Received: a\r\nReceived: b\r\nReceived: c\r\nReceived: d\r\n\r\nbody\r\n.\r\n");
+            assertThat(c.reply()).isEqualTo("554 5.4.6 Error: too many Received headers, mail forwarding loop\r\n");
+            // the recipient limit: 452 4.5.3, the first 100 stay
+            StringBuilder rcpts = new StringBuilder("MAIL FROM:<a@client.example>\r\n");
+            for (int i = 0; i < 101; i++) {
+                rcpts.append("RCPT TO:<u").append(i).append("@example.org>\r\n");
+            }
+            c.write(rcpts.toString());
+            List<String> r = c.replies(102);
+            assertThat(r.get(100)).isEqualTo("250 2.1.5 Ok\r\n");
+            assertThat(r.get(101)).isEqualTo("452 4.5.3 Error: too many recipients\r\n");
+            assertThat(c.send("DATA")).startsWith("354");
+            c.write("Subject: ok\r\n\r\nfine\r\n.\r\n");
+            assertThat(c.reply()).startsWith("250 2.0.0 Ok: queued as ");
+        }
+        List<ClaimedMessage> stored = relay.messages();
+        assertThat(stored).hasSize(1);
+        assertThat(stored.get(0).envelope().recipients()).hasSize(100);
+        assertThat(relay.bodyWithoutReceived(stored.get(0))).isEqualTo("Subject: ok\r\n\r\nfine\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
 }
