@@ -2,8 +2,6 @@ package dev.relay.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.client.retry.RetrySettings;
-import dev.relay.mail.SourceRouteMode;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,42 +44,42 @@ class MultiHopRelayTest {
             + "Message-ID: <story@src.test>\r\n\r\nFirst line.\r\n.\r\n..two dots\r\n.one dot\r\n\r\n"
             + "  indented\ttab\r\nlast line\r\n";
 
-    private static final RetrySettings RETRY = new RetrySettings(Duration.ofSeconds(1), Duration.ofSeconds(2), 0,
-            Duration.ofDays(5), Duration.ofDays(5), Duration.ofSeconds(1));
-
     @TempDir
     Path dir;
 
-    private final List<RelayNode> nodes = new ArrayList<>();
+    private final List<Relay> relays = new ArrayList<>();
 
     @AfterEach
     void stop() {
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            nodes.get(i).close();
+        for (int i = relays.size() - 1; i >= 0; i--) {
+            relays.get(i).close();
         }
     }
 
-    /** C, then B routing c.test to C, then A routing b.test to B and c.test to C. */
-    private RelayNode[] threeRelays(SourceRouteMode mode) throws Exception {
-        RelayNode c = node("c.test", mode, "");
-        RelayNode b = node("b.test", mode, "c.test [127.0.0.1]:" + c.port() + "\n");
-        RelayNode a = node("a.test", mode, "b.test [127.0.0.1]:" + b.port() + "\nc.test [127.0.0.1]:" + c.port() + "\n");
-        c.mailbox("u");
-        return new RelayNode[] {a, b, c};
+    /**
+     * Three relays started by relay-dist's {@link Relay} from relay.conf texts: C (with the Maildir of u),
+     * then B routing c.test to C, then A routing b.test to B and c.test to C.
+     */
+    private Relay[] threeRelays(String mode) throws Exception {
+        Relays.mailbox(dir, "c.test", "u");
+        Relay c = relay("c.test", mode, "");
+        Relay b = relay("b.test", mode, "c.test [127.0.0.1]:" + Relays.port(c) + "\n");
+        Relay a = relay("a.test", mode, "b.test [127.0.0.1]:" + Relays.port(b) + "\nc.test [127.0.0.1]:" + Relays.port(c) + "\n");
+        return new Relay[] {a, b, c};
     }
 
-    private RelayNode node(String name, SourceRouteMode mode, String routes) throws Exception {
-        RelayNode n = new RelayNode(dir, name, mode, routes, RETRY, Clock.systemUTC());
-        nodes.add(n);
-        return n;
+    private Relay relay(String name, String mode, String routes) throws Exception {
+        Relay r = Relays.start(dir, name, mode, routes, "", Clock.systemUTC());
+        relays.add(r);
+        return r;
     }
 
     @Test
     void rfc821ModeFollowsTheRouteAndBuildsTheReversePathBackHopByHop() throws Exception {
-        RelayNode[] r = threeRelays(SourceRouteMode.RFC821);
-        send(r[0], "<s@src.test>", "<@a.test,@b.test:u@c.test>");
+        Relay[] r = threeRelays("rfc821");
+        send(Relays.port(r[0]), "<s@src.test>", "<@a.test,@b.test:u@c.test>");
 
-        String stored = delivered(r[2], "u");
+        String stored = delivered(dir, "c.test", "u");
         assertThat(stored).startsWith("Return-Path: <@b.test,@a.test:s@src.test>\r\nDelivered-To: u@c.test\r\n");
         assertThat(receivedBy(stored)).containsExactly("c.test", "b.test", "a.test");
         assertThat(stored).endsWith("\r\n" + MESSAGE); // the content after the trace fields, byte for byte
@@ -90,10 +88,10 @@ class MultiHopRelayTest {
 
     @Test
     void honorModeFollowsTheRouteButLeavesTheReversePathAlone() throws Exception {
-        RelayNode[] r = threeRelays(SourceRouteMode.HONOR);
-        send(r[0], "<s@src.test>", "<@a.test,@b.test:u@c.test>");
+        Relay[] r = threeRelays("honor");
+        send(Relays.port(r[0]), "<s@src.test>", "<@a.test,@b.test:u@c.test>");
 
-        String stored = delivered(r[2], "u");
+        String stored = delivered(dir, "c.test", "u");
         assertThat(stored).startsWith("Return-Path: <s@src.test>\r\nDelivered-To: u@c.test\r\n");
         assertThat(receivedBy(stored)).containsExactly("c.test", "b.test", "a.test");
         assertThat(stored).endsWith("\r\n" + MESSAGE);
@@ -101,25 +99,25 @@ class MultiHopRelayTest {
 
     @Test
     void stripModeDropsTheRouteAtTheFirstRelaySoBIsSkipped() throws Exception {
-        RelayNode[] r = threeRelays(SourceRouteMode.STRIP);
-        send(r[0], "<s@src.test>", "<@a.test,@b.test:u@c.test>");
+        Relay[] r = threeRelays("strip");
+        send(Relays.port(r[0]), "<s@src.test>", "<@a.test,@b.test:u@c.test>");
 
-        String stored = delivered(r[2], "u");
+        String stored = delivered(dir, "c.test", "u");
         assertThat(stored).startsWith("Return-Path: <s@src.test>\r\nDelivered-To: u@c.test\r\n");
         assertThat(receivedBy(stored)).containsExactly("c.test", "a.test");
         assertThat(stored).endsWith("\r\n" + MESSAGE);
         // B never saw the message: A went straight to C
-        assertThat(r[1].meters.counter("relay.server.connections").count()).isZero();
-        assertThat(r[2].meters.counter("relay.server.messages.accepted").count()).isEqualTo(1.0);
+        assertThat(r[1].registry().counter("relay.server.connections").count()).isZero();
+        assertThat(r[2].registry().counter("relay.server.messages.accepted").count()).isEqualTo(1.0);
     }
 
     // --- helpers
 
     /** Sends one message with Commons Net, exactly these MAIL and RCPT arguments (a source route included). */
-    static void send(RelayNode to, String from, String rcpt) throws Exception {
+    static void send(int port, String from, String rcpt) throws Exception {
         SMTPClient smtp = new SMTPClient(StandardCharsets.US_ASCII.name());
         smtp.setDefaultTimeout(20_000);
-        smtp.connect("127.0.0.1", to.port());
+        smtp.connect("127.0.0.1", port);
         try {
             assertThat(SMTPReply.isPositiveCompletion(smtp.getReplyCode())).as(smtp.getReplyString()).isTrue();
             smtp.setSoTimeout(20_000);
@@ -137,9 +135,9 @@ class MultiHopRelayTest {
         }
     }
 
-    /** Waits for the one message in {@code user}'s Maildir {@code new/} and returns it. */
-    static String delivered(RelayNode node, String user) throws Exception {
-        Path neu = node.maildirRoot.resolve(node.name).resolve(user).resolve("new");
+    /** Waits for the one message in the Maildir {@code new/} of {@code user}@{@code relay} and returns it. */
+    static String delivered(Path dir, String relay, String user) throws Exception {
+        Path neu = Relays.maildirRoot(dir, relay).resolve(relay).resolve(user).resolve("new");
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
                 .until(() -> Files.isDirectory(neu) && count(neu) > 0);
         Thread.sleep(300); // a second (duplicate) copy would show up here

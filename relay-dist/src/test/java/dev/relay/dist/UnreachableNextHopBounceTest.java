@@ -2,8 +2,6 @@ package dev.relay.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.client.retry.RetrySettings;
-import dev.relay.mail.SourceRouteMode;
 import jakarta.mail.Session;
 import jakarta.mail.internet.InternetHeaders;
 import jakarta.mail.internet.MimeMessage;
@@ -15,6 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
 import java.util.Properties;
 import org.eclipse.angus.mail.dsn.DeliveryStatus;
 import org.eclipse.angus.mail.dsn.MultipartReport;
@@ -29,6 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
  * sender's next hop, and a mail client (Angus Mail) reads it as a delivery status report: Action
  * failed, Status 4.4.7 (delivery time expired), the last error as Diagnostic-Code.
  *
+ * <p>Both relays are started by relay-dist's {@link Relay}. The relay with the dead next hop runs on
+ * a clock the test steps past {@code max_queue_lifetime} (5 minutes here) instead of sleeping.
+ *
  * <p>The sender's next hop is a second relay, {@code src.test}, that delivers into the Maildir of
  * {@code s}, not GreenMail: GreenMail cannot receive a message with the null reverse-path (it
  * answers RCPT after {@code MAIL FROM:<>} with "503 MAIL must come before RCPT", GreenMail issue
@@ -37,17 +43,12 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class UnreachableNextHopBounceTest {
 
-    /** Lifetime 3 s, retries every second, the dead host marked down for a second. */
-    private static final RetrySettings SHORT_LIFE = new RetrySettings(Duration.ofSeconds(1), Duration.ofSeconds(1), 0,
-            Duration.ofSeconds(3), Duration.ofDays(5), Duration.ofSeconds(1));
-    private static final RetrySettings NORMAL = new RetrySettings(Duration.ofSeconds(1), Duration.ofSeconds(2), 0,
-            Duration.ofDays(5), Duration.ofDays(5), Duration.ofSeconds(1));
-
     @TempDir
     Path dir;
 
-    private RelayNode senderSide;
-    private RelayNode relay;
+    private final StepClock clock = new StepClock(Instant.now());
+    private Relay senderSide;
+    private Relay relay;
 
     @AfterEach
     void stop() {
@@ -65,15 +66,19 @@ class UnreachableNextHopBounceTest {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             dead = s.getLocalPort(); // closed again: connections to it are refused
         }
-        senderSide = new RelayNode(dir, "src.test", SourceRouteMode.RFC821, "", NORMAL, Clock.systemUTC());
-        senderSide.mailbox("s");
-        relay = new RelayNode(dir, "a.test", SourceRouteMode.RFC821,
-                "dead.test [127.0.0.1]:" + dead + "\nsrc.test [127.0.0.1]:" + senderSide.port() + "\n",
-                SHORT_LIFE, Clock.systemUTC());
+        Relays.mailbox(dir, "src.test", "s");
+        senderSide = Relays.start(dir, "src.test", "rfc821", "", "", Clock.systemUTC());
+        relay = Relays.start(dir, "a.test", "rfc821",
+                "dead.test [127.0.0.1]:" + dead + "\nsrc.test [127.0.0.1]:" + Relays.port(senderSide) + "\n",
+                "max_queue_lifetime = 5m\n", clock);
 
-        MultiHopRelayTest.send(relay, "<s@src.test>", "<u@dead.test>");
+        MultiHopRelayTest.send(Relays.port(relay), "<s@src.test>", "<u@dead.test>");
+        // the first attempt is refused and deferred; then the queue lifetime runs out
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> relay.registry().get("relay.delivery.recipients").tag("status", "deferred").counter().count() >= 1);
+        clock.advance(Duration.ofMinutes(6));
 
-        String stored = MultiHopRelayTest.delivered(senderSide, "s");
+        String stored = MultiHopRelayTest.delivered(dir, "src.test", "s");
         // sent with the null reverse-path, to the sender (RFC 5321 section 6.1)
         assertThat(stored).startsWith("Return-Path: <>\r\nDelivered-To: s@src.test\r\n");
         MimeMessage bounce = new MimeMessage(Session.getInstance(new Properties()),
@@ -100,6 +105,37 @@ class UnreachableNextHopBounceTest {
         String returned = new String(report.getBodyPart(2).getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         assertThat(returned).contains("Subject: the whole story").doesNotContain("..two dots");
         // and the bounce of a bounce never happens: the relay holds nothing more
-        assertThat(relay.meters.counter("relay.dsn.sent", "kind", "failure").count()).isEqualTo(1.0);
+        assertThat(relay.registry().counter("relay.dsn.sent", "kind", "failure").count()).isEqualTo(1.0);
+        assertThat(relay.registry().get("relay.delivery.recipients").tag("status", "expired").counter().count()).isEqualTo(1.0);
+    }
+
+    /** A clock the test steps. */
+    static final class StepClock extends Clock {
+        private final AtomicReference<Instant> now;
+
+        StepClock(Instant start) {
+            now = new AtomicReference<>(start);
+        }
+
+        void advance(Duration d) {
+            now.updateAndGet(i -> i.plus(d));
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get().plus(Duration.ofNanos(System.nanoTime() - started));
+        }
+
+        private final long started = System.nanoTime();
     }
 }
