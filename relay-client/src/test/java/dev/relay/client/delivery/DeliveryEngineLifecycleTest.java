@@ -109,7 +109,7 @@ class DeliveryEngineLifecycleTest {
         long t0 = System.nanoTime();
         h.engine.stop(Duration.ofSeconds(1));
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        assertThat(ms).isLessThan(6_000);
+        assertThat(ms).as("stop bound 1 s + 5 s for cut sessions, timeouts 5 min").isLessThan(10_000);
         assertThat(h.engine.activeSessionCount()).isZero();
         // Still in the queue, claimable again (not leased, not final).
         assertThat(h.show(id)).hasValueSatisfying(d -> assertThat(d.view().recipients()).singleElement()
