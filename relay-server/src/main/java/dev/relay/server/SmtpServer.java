@@ -172,7 +172,7 @@ public final class SmtpServer implements AutoCloseable {
                 Channel ch = (tls ? tlsBootstrap : b).bind(address).syncUninterruptibly().channel();
                 listeners.add(ch);
                 log.info("listening on {}{}", ch.localAddress(), tls ? " (implicit TLS)" : "");
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // Netty rethrows the checked BindException undeclared: catch it too
                 for (Channel l : listeners) {
                     l.close().syncUninterruptibly();
                 }

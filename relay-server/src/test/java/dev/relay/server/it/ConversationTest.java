@@ -207,6 +207,21 @@ class ConversationTest {
         assertThat(relay.receivedHeader(m)).startsWith("Received: from v6.example ([IPv6:::1])");
     }
 
+    @Test
+    void anAddressInUseIsAClearErrorAndNothingStaysBound() {
+        java.net.InetSocketAddress taken = relay.server.address();
+        dev.relay.server.SmtpServer second = new dev.relay.server.SmtpServer(
+                RunningServer.settings(dir.resolve("second")).listen(List.of(taken)).build(), relay.queue,
+                dev.relay.server.LocalRecipients.ACCEPT_ALL, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                java.time.Clock.systemUTC());
+        org.assertj.core.api.Assertions.assertThatThrownBy(second::start)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageStartingWith("cannot listen on " + taken);
+        try (RawClient c = new RawClient(relay.port())) {
+            assertThat(c.reply()).isEqualTo("220 relay.example.org ESMTP\r\n"); // the first server is untouched
+        }
+    }
+
     /** What an SMTP client sends for text with LF line ends: CRLF everywhere, ending in CRLF. */
     private static String crlf(String s) {
         String t = s.replace("\r\n", "\n").replace("\n", "\r\n");
