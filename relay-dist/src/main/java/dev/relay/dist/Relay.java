@@ -102,6 +102,18 @@ public final class Relay implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // latencies as Prometheus histograms (buckets), so that quantiles can be computed over time and relays
+        registry.config().meterFilter(new io.micrometer.core.instrument.config.MeterFilter() {
+            @Override
+            public io.micrometer.core.instrument.distribution.DistributionStatisticConfig configure(
+                    io.micrometer.core.instrument.Meter.Id id, io.micrometer.core.instrument.distribution.DistributionStatisticConfig config) {
+                if (id.getName().equals("relay.delivery.transaction")) {
+                    return io.micrometer.core.instrument.distribution.DistributionStatisticConfig.builder()
+                            .percentilesHistogram(true).build().merge(config);
+                }
+                return config;
+            }
+        });
     }
 
     /** Starts every part; on failure stops what was started and throws. */

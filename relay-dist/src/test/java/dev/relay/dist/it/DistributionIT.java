@@ -115,7 +115,8 @@ class DistributionIT {
             String scrape = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertThat(scrape).contains("relay_server_messages_accepted_total 2.0", "relay_delivery_recipients_total{status=\"sent\"} 2.0",
-                    "relay_queue_recipients{state=\"queued\"}", "relay_queue_oldest_age_seconds");
+                    "relay_queue_recipients{state=\"queued\"}", "relay_queue_oldest_age_seconds",
+                    "relay_delivery_transaction_seconds_bucket{le=");
 
             Dist.Result reload = Dist.run(dir, "relayctl", "", "-c", "relay.conf", "reload");
             assertThat(reload.exitCode()).as(reload.err()).isZero();
