@@ -141,6 +141,12 @@ final class JdbcQueueAdmin implements QueueAdmin {
                         envelopeRecipients.add(Rows.recipient(id, rr.getString(1), rr.getString(2), rr.getString(3)));
                     }
                 }
+                if (rcpts.isEmpty() || envelopeRecipients.isEmpty()) {
+                    // Reads are READ COMMITTED: the forwarder removed the message's last recipient (and is
+                    // removing the message) between the reads above. For the caller it is gone.
+                    c.commit();
+                    return Optional.empty();
+                }
                 envelope = new Envelope(reversePath, Rows.mailParams(id, rs.getString("mail_params")),
                         envelopeRecipients, new Origin(rs.getString("client_address"), rs.getString("helo_name"),
                         rs.getString("auth_user"), view.arrival(), rs.getString("protocol")));

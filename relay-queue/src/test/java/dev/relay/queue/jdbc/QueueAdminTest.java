@@ -137,6 +137,24 @@ class QueueAdminTest {
     }
 
     @Test
+    void showOfAMessageWhoseLastRecipientIsBeingRemovedSaysItIsGone() throws Exception {
+        QueueId id = store(envelope("s@example.org", "u@a.example"), "x");
+        // The state a concurrent removal leaves between show's reads (READ COMMITTED): the message
+        // row is still there, its recipients are gone. show must answer "not queued", not throw.
+        try (java.sql.Connection c = queue.connection();
+             java.sql.PreparedStatement a = c.prepareStatement("DELETE FROM attempt WHERE queue_id = ?");
+             java.sql.PreparedStatement r = c.prepareStatement("DELETE FROM recipient WHERE queue_id = ?")) {
+            a.setString(1, id.value());
+            a.executeUpdate();
+            r.setString(1, id.value());
+            r.executeUpdate();
+            c.commit();
+        }
+
+        assertThat(admin.show(id)).isEmpty();
+    }
+
+    @Test
     void headersAreBoundedAndStopAtTheFirstEmptyLine() throws Exception {
         String bare = "A: 1\nB: 2\n\nbody\n";
         assertThat(JdbcQueueAdmin.headerSection(new ByteArrayInputStream(bare.getBytes(StandardCharsets.UTF_8)), 100))
