@@ -16,6 +16,7 @@ import dev.relay.dist.ops.QueueMetrics;
 import dev.relay.queue.QueueAdmin;
 import dev.relay.queue.QueueException;
 import dev.relay.queue.jdbc.H2MessageQueue;
+import dev.relay.client.bounce.DsnBounceSink;
 import dev.relay.client.bounce.DsnService;
 import dev.relay.client.bounce.DsnSettings;
 import dev.relay.client.delivery.DeliveryEngine;
@@ -280,7 +281,7 @@ public final class Relay implements AutoCloseable {
                 DsnSettings.defaults(config.hostname()).delayWarningWithoutNotify(),
                 DsnSettings.defaults(config.hostname()).returnSizeLimit()), q, clock, registry);
         engine = new DeliveryEngine(Wiring.deliverySettings(config), q, router, resolver, transport, retry,
-                Bounces.sink(dsn), LocalDelivery.maildir(maildir), clock, registry);
+                new DsnBounceSink(dsn), LocalDelivery.maildir(maildir), clock, registry);
         engine.start();
         DeliveryEngine e = engine;
         parts.push(new Part("forwarder", () -> e.stop(remaining())));
