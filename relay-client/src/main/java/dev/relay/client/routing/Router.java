@@ -57,7 +57,10 @@ public final class Router {
         List<String> removed = new ArrayList<>();
         Path path = forwardPath;
         if (settings.sourceRouteMode() == SourceRouteMode.RFC821 || settings.sourceRouteMode() == SourceRouteMode.HONOR) {
-            while (path.firstHost().isPresent() && isOurName(path.firstHost().get())) {
+            // A local domain at the front of the route names this host too, as the receiver's relay
+            // policy decides it (its mail is delivered here): <@ourdomain:u@x> goes on to x's next hop,
+            // never back to ourdomain's MX (which may be us).
+            while (path.firstHost().isPresent() && isLocalDomain(path.firstHost().get())) {
                 removed.add(path.firstHost().get());
                 path = path.withoutFirstHost();
             }
@@ -66,7 +69,7 @@ public final class Router {
                 String host = Domains.normalize(next.get());
                 String why = "source route (" + settings.sourceRouteMode().name().toLowerCase(java.util.Locale.ROOT)
                         + " mode): next host " + host
-                        + (removed.isEmpty() ? "" : " after removing our name(s) " + String.join(",", removed));
+                        + (removed.isEmpty() ? "" : " after removing our name(s) and local domain(s) " + String.join(",", removed));
                 return relayTo(host, path, why);
             }
         } else {

@@ -56,6 +56,17 @@ class RouterTest {
     }
 
     @Test
+    void aLocalDomainAtTheFrontOfARouteIsRemovedAsOurNamesAre() throws Exception {
+        // As the receiver's relay policy reads it: <@local.test:u@c.test> asks us to relay to c.test.
+        Decision.Relay r = (Decision.Relay) router(SourceRouteMode.RFC821).route(path("u", "c.test", "Local.Test.", "b.test"));
+        assertThat(r.nextHop().destination()).isEqualTo("[127.0.0.1]:2502");
+        assertThat(r.forwardPath()).isEqualTo(path("u", "c.test", "b.test"));
+        Decision.Relay direct = (Decision.Relay) router(SourceRouteMode.HONOR).route(path("u", "c.test", "local.test"));
+        assertThat(direct.nextHop().destination()).isEqualTo("[127.0.0.1]:2503");
+        assertThat(direct.forwardPath()).isEqualTo(path("u", "c.test"));
+    }
+
+    @Test
     void stripDropsTheRoute() throws Exception {
         Decision.Relay r = (Decision.Relay) router(SourceRouteMode.STRIP).route(path("u", "c.test", "a.test", "b.test"));
         assertThat(r.nextHop().destination()).isEqualTo("[127.0.0.1]:2503");
