@@ -69,7 +69,7 @@ public final class Router {
                 String host = Domains.normalize(next.get());
                 String why = "source route (" + settings.sourceRouteMode().name().toLowerCase(java.util.Locale.ROOT)
                         + " mode): next host " + host
-                        + (removed.isEmpty() ? "" : " after removing our name(s) and local domain(s) " + String.join(",", removed));
+                        + (removed.isEmpty() ? "" : " after removing our name(s) " + String.join(",", removed));
                 return relayTo(host, path, why);
             }
         } else {
