@@ -15,4 +15,19 @@ public interface MessageBody {
 
     /** A new stream over the bytes; the caller closes it. */
     InputStream open() throws IOException;
+
+    /** A body held in memory (a generated bounce, a test message); the array is not copied. */
+    static MessageBody of(byte[] bytes) {
+        return new MessageBody() {
+            @Override
+            public long size() {
+                return bytes.length;
+            }
+
+            @Override
+            public InputStream open() {
+                return new java.io.ByteArrayInputStream(bytes);
+            }
+        };
+    }
 }

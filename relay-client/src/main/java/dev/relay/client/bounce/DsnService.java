@@ -16,7 +16,6 @@ import dev.relay.queue.QueueId;
 import dev.relay.queue.Recipient;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.mail.MessagingException;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -205,7 +204,7 @@ public final class DsnService {
                     // RFC 3461 section 6.2: a DSN's recipient, if given NOTIFY, MUST be given NEVER.
                     List.of(new Recipient(Path.of(to), new RcptParameters(Set.of(Notify.NEVER), null))),
                     new Origin("127.0.0.1", settings.hostName(), null, now, "LOCAL"));
-            queue.enqueue(id, envelope, new Bytes(bytes)).get(ENQUEUE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            queue.enqueue(id, envelope, MessageBody.of(bytes)).get(ENQUEUE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (MessagingException | IOException | QueueException | ExecutionException | TimeoutException e) {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             log.warn("{}: {} notification to <{}> could not be stored: {}", message.id(), describe(kind), to,
@@ -252,18 +251,5 @@ public final class DsnService {
             }
         }
         return false;
-    }
-
-    /** A DSN's bytes as a queue body. */
-    private record Bytes(byte[] bytes) implements MessageBody {
-        @Override
-        public long size() {
-            return bytes.length;
-        }
-
-        @Override
-        public InputStream open() {
-            return new ByteArrayInputStream(bytes);
-        }
     }
 }

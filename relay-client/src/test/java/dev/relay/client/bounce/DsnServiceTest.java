@@ -10,6 +10,7 @@ import dev.relay.mail.Path;
 import dev.relay.mail.RcptParameters;
 import dev.relay.mail.Ret;
 import dev.relay.mail.SmtpReply;
+import dev.relay.client.testing.MutableClock;
 import dev.relay.queue.ClaimedMessage;
 import dev.relay.queue.ClaimedRecipient;
 import dev.relay.queue.Envelope;
@@ -31,11 +32,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -44,7 +42,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.angus.mail.dsn.DeliveryStatus;
 import org.eclipse.angus.mail.dsn.MultipartReport;
 import org.junit.jupiter.api.AfterEach;
@@ -66,7 +63,7 @@ class DsnServiceTest {
     @TempDir
     java.nio.file.Path dir;
 
-    private final StepClock clock = new StepClock(T0);
+    private final MutableClock clock = new MutableClock(T0);
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private MessageQueue queue;
     private DsnService dsn;
@@ -419,45 +416,7 @@ class DsnServiceTest {
     }
 
     private static MessageBody body(byte[] bytes) {
-        return new MessageBody() {
-            @Override
-            public long size() {
-                return bytes.length;
-            }
-
-            @Override
-            public InputStream open() {
-                return new ByteArrayInputStream(bytes);
-            }
-        };
-    }
-
-    /** A clock the test steps. */
-    static final class StepClock extends Clock {
-        private final AtomicReference<Instant> now;
-
-        StepClock(Instant start) {
-            now = new AtomicReference<>(start);
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(i -> i.plus(d));
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
+        return MessageBody.of(bytes);
     }
 
     /** A queue whose enqueue fails as a full disk would; reads go to the real queue. */

@@ -26,8 +26,6 @@ import dev.relay.queue.QueueSettings;
 import dev.relay.queue.Recipient;
 import dev.relay.queue.jdbc.H2MessageQueue;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -96,17 +94,7 @@ final class EngineHarness implements AutoCloseable {
         Envelope env = new Envelope(from, params, rcpts,
                 new Origin("127.0.0.1", "client.test", null, clock.instant(), "ESMTP"));
         QueueId id = QueueId.generate();
-        queue.enqueue(id, env, new MessageBody() {
-            @Override
-            public long size() {
-                return content.length;
-            }
-
-            @Override
-            public InputStream open() {
-                return new ByteArrayInputStream(content);
-            }
-        }).get(30, TimeUnit.SECONDS);
+        queue.enqueue(id, env, MessageBody.of(content)).get(30, TimeUnit.SECONDS);
         engine.wakeUp();
         return id;
     }

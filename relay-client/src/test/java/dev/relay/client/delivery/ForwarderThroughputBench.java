@@ -13,8 +13,6 @@ import dev.relay.queue.MessageBody;
 import dev.relay.queue.Origin;
 import dev.relay.queue.QueueId;
 import dev.relay.queue.Recipient;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,17 +51,7 @@ class ForwarderThroughputBench {
                 Envelope env = new Envelope(path("s@src.test"), MailParameters.NONE,
                         List.of(new Recipient(path("u" + i + "@dst.test"), dev.relay.mail.RcptParameters.NONE)),
                         new Origin("127.0.0.1", "client.test", null, h.clock.instant(), "ESMTP"));
-                stored.add(h.queue.enqueue(QueueId.generate(), env, new MessageBody() {
-                    @Override
-                    public long size() {
-                        return msg.length;
-                    }
-
-                    @Override
-                    public InputStream open() {
-                        return new ByteArrayInputStream(msg);
-                    }
-                }));
+                stored.add(h.queue.enqueue(QueueId.generate(), env, MessageBody.of(msg)));
             }
             CompletableFuture.allOf(stored.toArray(new CompletableFuture[0])).get(2, TimeUnit.MINUTES);
             long c0 = System.nanoTime();

@@ -17,8 +17,6 @@ import dev.relay.queue.QueueSettings;
 import dev.relay.queue.Recipient;
 import dev.relay.queue.RecipientOutcome;
 import dev.relay.queue.jdbc.H2MessageQueue;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -147,17 +145,7 @@ final class CliFixture implements AutoCloseable {
 
     static MessageBody body(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        return new MessageBody() {
-            @Override
-            public long size() {
-                return bytes.length;
-            }
-
-            @Override
-            public InputStream open() {
-                return new ByteArrayInputStream(bytes);
-            }
-        };
+        return MessageBody.of(bytes);
     }
 
     static String message(String subject) {

@@ -10,8 +10,6 @@ import dev.relay.queue.MessageBody;
 import dev.relay.queue.Origin;
 import dev.relay.queue.QueueSettings;
 import dev.relay.queue.Recipient;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,17 +60,7 @@ final class Fixtures {
     }
 
     static MessageBody body(byte[] bytes) {
-        return new MessageBody() {
-            @Override
-            public long size() {
-                return bytes.length;
-            }
-
-            @Override
-            public InputStream open() {
-                return new ByteArrayInputStream(bytes);
-            }
-        };
+        return MessageBody.of(bytes);
     }
 
     static String message(String subject, String text) {
