@@ -28,6 +28,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,13 +40,16 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,13 +58,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Design. New messages go through the {@link GroupCommitWriter} (one thread, group commit, one
  * {@code CHECKPOINT SYNC} per group). Everything else runs on the caller's thread with a pooled
- * connection, each operation one transaction.
+ * connection, each operation one transaction, except outcomes: concurrent {@link #complete} calls
+ * are recorded together, one transaction for all those waiting (see there).
  *
  * <p>Claiming. {@code recipient.next_attempt} is the claim key: NULL for final and held recipients,
  * the next attempt time for queued and deferred ones, and the lease expiry while a recipient is
  * leased. A claim reads up to a batch of ids from the index {@code recipient_due}
  * ({@code next_attempt <= now}, in order, so it stops after the batch), then takes them with one
- * conditional UPDATE ({@code ... WHERE id IN (...) AND next_attempt <= now}) that sets the lease and
+ * conditional UPDATE ({@code ... WHERE id = ANY(ids) AND next_attempt <= now}) that sets the lease and
  * moves {@code next_attempt} to the lease expiry; rows another claimer took in between no longer
  * match, and the update count says how many were won. When a claimer dies, its recipients become
  * due again when the lease expires, without any sweeper. Outcomes ({@link #complete}) clear the lease.
@@ -83,6 +88,20 @@ public final class H2MessageQueue implements MessageQueue {
     private static final SecureRandom TOKENS = new SecureRandom();
     private static final long PURGE_INTERVAL_MILLIS = 60_000;
     private static final int MAX_CLAIM_ROUNDS = 4;
+    /** Messages whose outcomes one transaction records at most. */
+    private static final int MAX_OUTCOME_GROUP = 256;
+    /**
+     * Parsed statements H2 keeps per connection (its default, 8, is fewer than the statements a
+     * pooled connection runs: claim, body, outcome, history, count, delete...; a miss parses the SQL
+     * again, which was the largest single cost of recording an outcome).
+     */
+    static final int QUERY_CACHE_SIZE = 64;
+    /**
+     * Bodies up to this many bytes are kept in the message row itself, larger ones in H2's LOB
+     * store (H2's default is 256). A small message then costs one row write and one row read
+     * instead of LOB pages written, read and freed again by H2's LOB cleaner.
+     */
+    static final int MAX_LENGTH_INPLACE_LOB = 8192;
 
     static final String SELECT_DUE = "SELECT id FROM recipient WHERE next_attempt <= ?"
             + " ORDER BY next_attempt, id FETCH FIRST ? ROWS ONLY";
@@ -90,7 +109,13 @@ public final class H2MessageQueue implements MessageQueue {
             + " r.attempts, r.first_attempt, r.last_next_hop, r.admin_bounce_reason, r.delay_notice_sent,"
             + " m.reverse_path, m.mail_params, m.client_address, m.helo_name, m.auth_user, m.protocol, m.arrival,"
             + " m.size_bytes FROM recipient r JOIN message m ON m.queue_id = r.queue_id"
-            + " WHERE r.lease_token = ? AND r.id IN (%s) ORDER BY m.arrival, r.queue_id, r.seq";
+            + " WHERE r.lease_token = ? AND r.id = ANY(?) ORDER BY m.arrival, r.queue_id, r.seq";
+    // The id lists of the claim are one array parameter (= ANY(?), H2 and PostgreSQL alike), not
+    // IN (?, ?, ...): one statement text whatever the count, so H2's per-session cache of parsed
+    // statements (QUERY_CACHE_SIZE) keeps it instead of parsing a new text on every claim.
+    private static final String LEASE = "UPDATE recipient SET lease_owner = ?, lease_until = ?,"
+            + " lease_token = ?, next_attempt = ? WHERE id = ANY(?) AND next_attempt <= ?";
+    private static final String LEASED_WITH = "SELECT id FROM recipient WHERE lease_token = ? AND id = ANY(?)";
     private static final String COMPLETE = "UPDATE recipient SET"
             + " state = CASE WHEN state = 'HELD' THEN ? ELSE ? END,"
             + " next_attempt = CASE WHEN state = 'HELD' THEN CAST(NULL AS BIGINT) ELSE ? END,"
@@ -110,15 +135,17 @@ public final class H2MessageQueue implements MessageQueue {
     private final QueueSettings settings;
     private final Clock clock;
     private final java.nio.file.Path file;
-    private final JdbcConnectionPool pool;
+    private final HikariDataSource pool;
     private final ReentrantReadWriteLock claimGate = new ReentrantReadWriteLock();
     private final ReentrantLock claimLock = new ReentrantLock(true);
     private final GroupCommitWriter writer;
     private final JdbcQueueAdmin admin;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong lastPurge = new AtomicLong(Long.MIN_VALUE);
+    private final ReentrantLock outcomeLock = new ReentrantLock();
+    private final ConcurrentLinkedQueue<PendingOutcomes> outcomesWaiting = new ConcurrentLinkedQueue<>();
 
-    private H2MessageQueue(QueueSettings settings, Clock clock, java.nio.file.Path file, JdbcConnectionPool pool) {
+    private H2MessageQueue(QueueSettings settings, Clock clock, java.nio.file.Path file, HikariDataSource pool) {
         this.settings = settings;
         this.clock = clock;
         this.file = file;
@@ -147,20 +174,31 @@ public final class H2MessageQueue implements MessageQueue {
             throw new QueueException(Kind.IO, "cannot create the queue folder " + dir + " (queue.directory): "
                     + e, e);
         }
-        String url = "jdbc:h2:file:" + dir.resolve(DATABASE_NAME) + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "relay", "");
-        pool.setMaxConnections(settings.maxConnections() + 1);
-        try (Connection c = pool.getConnection()) {
-            LOG.debug("opened {}", c.getMetaData().getURL());
+        String url = "jdbc:h2:file:" + dir.resolve(DATABASE_NAME) + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000"
+                + ";QUERY_CACHE_SIZE=" + QUERY_CACHE_SIZE + ";MAX_LENGTH_INPLACE_LOB=" + MAX_LENGTH_INPLACE_LOB;
+        // The first session opens the file: its errors (locked, corrupt, other version) are reported
+        // here, naming the file, before the pool is made.
+        Connection first;
+        try {
+            first = new org.h2.Driver().connect(url, credentials());
         } catch (SQLException e) {
-            pool.dispose();
             throw Faults.onOpen(e, file);
+        }
+        HikariDataSource pool;
+        try {
+            pool = pool(url, settings.maxConnections() + 1);
+        } finally {
+            try {
+                first.close();
+            } catch (SQLException e) {
+                LOG.debug("closing the first session: {}", e.getMessage());
+            }
         }
         try {
             Flyway.configure().dataSource(pool).locations("classpath:db/migration").failOnMissingLocations(true)
                     .load().migrate();
         } catch (FlywayException e) {
-            pool.dispose();
+            pool.close();
             throw new QueueException(Kind.MIGRATION, "the schema migration of the queue database " + file
                     + " failed: " + e.getMessage() + " -- fix the cause, or restore the data folder from a backup", e);
         }
@@ -171,7 +209,7 @@ public final class H2MessageQueue implements MessageQueue {
             try (Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
                 st.execute("SET MODE " + settings.compatibilityMode());
             } catch (SQLException e) {
-                pool.dispose();
+                pool.close();
                 throw new QueueException(Kind.IO, "cannot set the H2 compatibility mode "
                         + settings.compatibilityMode() + ": " + e.getMessage(), e);
             }
@@ -184,7 +222,7 @@ public final class H2MessageQueue implements MessageQueue {
             }
             queue.purgeRetained(true);
         } catch (RuntimeException e) {
-            pool.dispose();
+            pool.close();
             throw e;
         }
         queue.writer.start();
@@ -292,18 +330,13 @@ public final class H2MessageQueue implements MessageQueue {
                 break;
             }
             int n;
-            try (PreparedStatement ps = c.prepareStatement("UPDATE recipient SET lease_owner = ?, lease_until = ?,"
-                    + " lease_token = ?, next_attempt = ? WHERE id IN (" + Rows.marks(candidates.size())
-                    + ") AND next_attempt <= ?")) {
+            try (PreparedStatement ps = c.prepareStatement(LEASE)) {
                 ps.setString(1, owner);
                 ps.setLong(2, until);
                 ps.setLong(3, token);
                 ps.setLong(4, until);
-                int i = 5;
-                for (long id : candidates) {
-                    ps.setLong(i++, id);
-                }
-                ps.setLong(i, now);
+                ps.setObject(5, candidates.toArray(new Long[0]));
+                ps.setLong(6, now);
                 n = ps.executeUpdate();
             }
             c.commit();
@@ -317,18 +350,13 @@ public final class H2MessageQueue implements MessageQueue {
             c.commit();
             return List.of();
         }
-        String in = Rows.marks(won.size());
-        List<Long> candidates = won;
         Map<String, List<ClaimedRecipient>> recipients = new LinkedHashMap<>();
         Map<String, Long> sizes = new LinkedHashMap<>();
         Map<String, Object[]> heads = new LinkedHashMap<>();
         int read = 0;
-        try (PreparedStatement ps = c.prepareStatement(String.format(SELECT_CLAIMED, in))) {
+        try (PreparedStatement ps = c.prepareStatement(SELECT_CLAIMED)) {
             ps.setLong(1, token);
-            int i = 2;
-            for (long id : candidates) {
-                ps.setLong(i++, id);
-            }
+            ps.setObject(2, won.toArray(new Long[0]));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     read++;
@@ -369,13 +397,9 @@ public final class H2MessageQueue implements MessageQueue {
     /** Which of {@code ids} this claim's update took (when a concurrent claimer took some). */
     private static List<Long> leasedWith(Connection c, long token, List<Long> ids) throws SQLException {
         List<Long> result = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id FROM recipient WHERE lease_token = ? AND id IN ("
-                + Rows.marks(ids.size()) + ")")) {
+        try (PreparedStatement ps = c.prepareStatement(LEASED_WITH)) {
             ps.setLong(1, token);
-            int i = 2;
-            for (long id : ids) {
-                ps.setLong(i++, id);
-            }
+            ps.setObject(2, ids.toArray(new Long[0]));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     result.add(rs.getLong(1));
@@ -409,29 +433,91 @@ public final class H2MessageQueue implements MessageQueue {
         }
     }
 
+    /**
+     * Records outcomes. Callers that arrive while another is recording wait for the lock and queue
+     * their outcomes meanwhile; the next holder records everything queued in one transaction (each
+     * message behind a savepoint, so one that fails fails alone) and completes the waiters' futures.
+     * Under load one commit thus covers the outcomes of many messages instead of one each; alone, a
+     * caller records its own at once. No sync: a lost outcome after a crash means a repeated delivery
+     * (the durability contract allows duplicates, never losses).
+     */
     @Override
     public void complete(QueueId id, List<RecipientOutcome> outcomes) {
         Objects.requireNonNull(id, "id");
         if (outcomes.isEmpty()) {
             return;
         }
-        long now = clock.millis();
-        boolean finished;
-        try (Connection c = connection()) {
-            try {
-                finished = complete(c, id, outcomes, now);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+        PendingOutcomes mine = new PendingOutcomes(id, List.copyOf(outcomes), new CompletableFuture<>());
+        outcomesWaiting.add(mine);
+        outcomeLock.lock();
+        try {
+            while (!mine.done().isDone()) {
+                recordWaitingOutcomes();
             }
-        } catch (SQLException e) {
-            throw Faults.onOperation(id + ": recording outcomes", e, file);
+        } finally {
+            outcomeLock.unlock();
+        }
+        boolean finished;
+        try {
+            finished = mine.done().join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
         if (finished && settings.retention().isZero()) {
             LOG.info("{}: removed", id);
         }
         purgeRetained(false);
+    }
+
+    /** Under {@code outcomeLock}: records the outcomes waiting (at most a group's worth) in one transaction. */
+    private void recordWaitingOutcomes() {
+        List<PendingOutcomes> group = new ArrayList<>();
+        for (PendingOutcomes p; group.size() < MAX_OUTCOME_GROUP && (p = outcomesWaiting.poll()) != null; ) {
+            group.add(p);
+        }
+        if (group.isEmpty()) {
+            return;
+        }
+        long now = clock.millis();
+        List<PendingOutcomes> recorded = new ArrayList<>(group.size());
+        List<Boolean> finished = new ArrayList<>(group.size());
+        try (Connection c = connection()) {
+            try {
+                for (PendingOutcomes p : group) {
+                    Savepoint savepoint = group.size() > 1 ? c.setSavepoint() : null;
+                    try {
+                        finished.add(complete(c, p.id(), p.outcomes(), now));
+                        recorded.add(p);
+                    } catch (SQLException | RuntimeException e) {
+                        if (savepoint == null) {
+                            throw e;
+                        }
+                        c.rollback(savepoint);
+                        p.done().completeExceptionally(e instanceof SQLException x
+                                ? Faults.onOperation(p.id() + ": recording outcomes", x, file) : e);
+                    }
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException | RuntimeException e) {
+            RuntimeException failure = e instanceof SQLException x
+                    ? Faults.onOperation("recording the outcomes of " + group.size() + " messages", x, file)
+                    : (RuntimeException) e;
+            for (PendingOutcomes p : group) {
+                p.done().completeExceptionally(failure);
+            }
+            return;
+        }
+        for (int i = 0; i < recorded.size(); i++) {
+            recorded.get(i).done().complete(finished.get(i));
+        }
+    }
+
+    /** Outcomes of one message waiting to be recorded; {@code done} says whether the message is finished. */
+    private record PendingOutcomes(QueueId id, List<RecipientOutcome> outcomes, CompletableFuture<Boolean> done) {
     }
 
     private boolean complete(Connection c, QueueId id, List<RecipientOutcome> outcomes, long now)
@@ -597,7 +683,7 @@ public final class H2MessageQueue implements MessageQueue {
             return;
         }
         writer.close();
-        pool.dispose();
+        pool.close();
         LOG.info("queue: closed {}", file);
     }
 
@@ -606,9 +692,35 @@ public final class H2MessageQueue implements MessageQueue {
         if (closed.get()) {
             throw new QueueException(Kind.CLOSED, "the queue " + file + " is closed", null);
         }
-        Connection c = pool.getConnection();
-        c.setAutoCommit(false);
-        return c;
+        return pool.getConnection();
+    }
+
+    private static java.util.Properties credentials() {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("user", "relay");
+        p.setProperty("password", "");
+        return p;
+    }
+
+    /**
+     * The connection pool: HikariCP, a fixed number of H2 sessions in manual-commit mode. Not H2's
+     * own JdbcConnectionPool: it rolls back the session whenever a connection is taken or given
+     * back, and an H2 rollback empties the session's cache of parsed statements, so every
+     * statement was parsed again on every use. Hikari rolls back only a connection given back with
+     * uncommitted work; the queue commits or rolls back itself.
+     */
+    private static HikariDataSource pool(String url, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("queue");
+        config.setJdbcUrl(url);
+        config.setUsername("relay");
+        config.setPassword("");
+        config.setAutoCommit(false);
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(size);
+        config.setMaxLifetime(0); // embedded sessions: nothing to recycle
+        config.setConnectionTimeout(30_000);
+        return new HikariDataSource(config);
     }
 
     java.nio.file.Path dbFile() {
