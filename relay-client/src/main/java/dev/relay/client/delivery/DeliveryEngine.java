@@ -538,6 +538,9 @@ public final class DeliveryEngine implements AutoCloseable {
         try {
             Job job = nextJob(d, Duration.ZERO);
             while (job != null) {
+                // reset() costs no round trip after a clean, recent transaction (the final dot's reply
+                // reset the server); it sends RSET only to check a session that sat idle, and a dead
+                // one is replaced here by a new session instead of deferring the next message.
                 if (conn != null && (conn.transactions() >= settings.transactionsPerConnection() || !conn.reset())) {
                     close(conn);
                     conn = null;
