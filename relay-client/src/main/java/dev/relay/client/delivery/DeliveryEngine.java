@@ -61,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * RCPT, DATA; RFC 5321 section 4.5.4.1 encourages this), and queues the jobs per destination.
  * Session threads (at most {@link DeliverySettings#totalConcurrency()}, at most the destination's
  * limit per destination) each open one connection and run the destination's jobs on it one after
- * the other, RSET between transactions, until the reuse limit, or until no job came for
+ * the other (RSET only after a failed transaction or to check an idle session, see
+ * {@code SmtpTransport.Connection#reset()}), until the reuse limit, or until no job came for
  * {@link DeliverySettings#connectionIdleTime()}; then QUIT.
  *
  * <p>Outcomes. 2xx delivered; 5xx failed at once (RFC 5321 section 4.2.1); 4xx, I/O errors and
@@ -538,6 +539,9 @@ public final class DeliveryEngine implements AutoCloseable {
         try {
             Job job = nextJob(d, Duration.ZERO);
             while (job != null) {
+                // reset() costs no round trip after a clean, recent transaction (the final dot's reply
+                // reset the server); it sends RSET only to check a session that sat idle, and a dead
+                // one is replaced here by a new session instead of deferring the next message.
                 if (conn != null && (conn.transactions() >= settings.transactionsPerConnection() || !conn.reset())) {
                     close(conn);
                     conn = null;

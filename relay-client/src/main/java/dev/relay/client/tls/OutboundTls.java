@@ -8,6 +8,7 @@ import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -107,6 +108,38 @@ public final class OutboundTls {
         /** Whether the connection is encrypted now. */
         public boolean isTls() {
             return _socket_ instanceof javax.net.ssl.SSLSocket;
+        }
+
+        /**
+         * Writes {@code commands} (without their CRLF) in one write and one flush, reading no
+         * reply: an RFC 2920 command group. The caller reads one reply per command, in order,
+         * with {@link #getReply()}. Commons Net flushes its own writer after every command it
+         * sends, so nothing of its own is left buffered to go out after these.
+         */
+        public void pipeline(java.util.List<String> commands) throws IOException {
+            StringBuilder group = new StringBuilder(64 * commands.size());
+            for (String c : commands) {
+                group.append(c).append("\r\n");
+            }
+            OutputStream out = output();
+            out.write(group.toString().getBytes(encoding));
+            out.flush();
+            for (String c : commands) {
+                int sp = c.indexOf(':');
+                fireCommandSent(sp < 0 ? c : c.substring(0, sp), c + "\r\n");
+            }
+        }
+
+        /**
+         * The stream the session writes to now: the socket's, or after STARTTLS the TLS
+         * socket's ({@code execTLS} replaces it). For the message content, written as bytes.
+         */
+        public OutputStream output() throws IOException {
+            OutputStream out = _output_;
+            if (out == null) {
+                throw new IOException("not connected");
+            }
+            return out;
         }
 
         @Override

@@ -11,9 +11,6 @@ import dev.relay.mail.MailParameters;
 import dev.relay.mail.SmtpReply;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,10 +51,21 @@ import org.apache.commons.net.smtp.SMTPConnectionClosedException;
  * {@link TransportSettings#maxReplyBytes()}: Commons Net would otherwise buffer a hostile
  * endless reply. Commons Net's 421 exception is turned into a deferral with the 421's text.
  *
- * <p>The content is streamed from the queue through Commons Net's dot-stuffing writer (RFC 5321
- * section 4.5.2), block by block: the message is never held in the heap. The client's encoding
- * is ISO-8859-1, so every byte maps to one char and back unchanged (8-bit content is sent as is);
- * SMTPUTF8 addresses are put on the wire as UTF-8 bytes the same way.
+ * <p>Transactions. When the next hop offers PIPELINING (RFC 2920) MAIL, the RCPTs and DATA go
+ * out in one write (DATA last, section 3.1) through {@code OutboundTls.Client#pipeline}, and the
+ * replies are read afterwards with Commons Net's {@code getReply()}, each under its own phase
+ * timeout; without PIPELINING the commands go one by one. Either way every reply is checked
+ * (a DATA answered 354 after no recipient was accepted gets a lone "."), and the per-recipient
+ * outcome is the same. No RSET follows a transaction that ended with the reply to the final dot
+ * (the server has reset itself, RFC 5321 section 4.1.1.4); a failed one is reset at once, and
+ * {@link Connection#reset()} sends RSET only to check a session that sat idle.
+ *
+ * <p>The content is streamed from the queue as bytes, block by block (the message is never held
+ * in the heap), dot-stuffed by {@link DotStuffer} (RFC 5321 section 4.5.2) and written, with the
+ * final ".\r\n", to the session's current output stream (the TLS one after STARTTLS) through one
+ * buffer: a small message leaves in one write, and every write is under the watchdog. 8-bit
+ * content is sent as is. Commands use the client's ISO-8859-1 encoding, so SMTPUTF8 addresses
+ * are put on the wire as their UTF-8 bytes.
  *
  * <p>Errors: every {@link IOException} and timeout defers the recipients not yet decided (RFC 5321
  * section 3.8: "as if a 451 response had been received") and makes the connection unusable; 4xx
@@ -82,6 +90,8 @@ public final class SmtpTransport {
     private final OutboundTls tls;
     private final CredentialsFile credentials;
     private final java.util.Set<Session> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** A session idle this long gets an RSET before its next transaction: see {@link Connection#reset()}. */
+    private volatile Duration rsetAfterIdle = Duration.ofSeconds(1);
 
     /**
      * @param settings    timeouts and limits
@@ -100,6 +110,11 @@ public final class SmtpTransport {
         return settings;
     }
 
+    /** For tests: how long a session may sit idle before {@link Connection#reset()} checks it with RSET. */
+    void rsetAfterIdle(Duration idle) {
+        this.rsetAfterIdle = idle;
+    }
+
     /**
      * Opens a session: TCP connect, the 220 greeting, EHLO (HELO when EHLO is refused with 5xx),
      * STARTTLS and AUTH as the route asks.
@@ -112,6 +127,7 @@ public final class SmtpTransport {
         TlsPolicy policy = tls.effective(hop.tls());
         OutboundTls.Client client = tls.newClient(policy, target.hostName());
         Session session = new Session(client, live);
+        session.replyAllowance = settings.maxReplyBytes();
         live.add(session);
         client.setConnectTimeout(millis(settings.connectTimeout()));
         client.setDefaultTimeout(millis(settings.greetingTimeout()));
@@ -253,6 +269,10 @@ public final class SmtpTransport {
         private final SmtpReply greeting;
         private boolean usable = true;
         private int transactions;
+        /** No transaction open at the server: the last one ended with the reply to the final dot or to RSET. */
+        private boolean clean = true;
+        /** System.nanoTime() of the last reply read. */
+        private long lastUsed = System.nanoTime();
 
         private Connection(Session session, Target target, Map<String, String> extensions, SmtpReply greeting) {
             this.session = session;
@@ -307,7 +327,14 @@ public final class SmtpTransport {
             return usable && client.isConnected();
         }
 
-        /** Runs one transaction; never throws. */
+        /**
+         * Runs one transaction; never throws. With PIPELINING (RFC 2920) MAIL, every RCPT and
+         * DATA go out as one group in one write, DATA last (section 3.1), and the replies are read
+         * in order afterwards, each with its own timeout; without it, command by command. The
+         * outcome is the same either way: a refused MAIL gives every recipient MAIL's reply, a
+         * refused RCPT its own, a refused DATA the accepted recipients DATA's reply, and the reply
+         * to the final dot the accepted recipients.
+         */
         public TransactionResult send(Transaction tx) {
             transactions++;
             int n = tx.recipients().size();
@@ -316,50 +343,104 @@ public final class SmtpTransport {
             SmtpReply refusal = precheck(tx);
             if (refusal != null) {
                 Arrays.fill(results, new RecipientResult.Failed(refusal));
+                lastUsed = System.nanoTime();
                 return new TransactionResult(Arrays.asList(results), dsn);
             }
+            // Until the transaction ends with a reply after which the server holds none (the reply
+            // to the final dot, or to RSET): then the next one needs no RSET first.
+            clean = false;
             String phase = "MAIL FROM";
             try {
-                session.phase(settings.mailTimeout());
-                client.mail(wire(tx.reversePath() + params(mailParameters(tx))));
-                SmtpReply mail = replyOf(client, null);
-                if (!mail.isPositive()) {
-                    Arrays.fill(results, RecipientResult.of(mail));
-                    resetAfterFailure();
-                    return new TransactionResult(Arrays.asList(results), dsn);
+                String mailCommand = "MAIL FROM:" + wire(tx.reversePath() + params(mailParameters(tx)));
+                List<String> rcptCommands = new ArrayList<>(n);
+                for (OutboundRecipient r : tx.recipients()) {
+                    rcptCommands.add("RCPT TO:" + wire(r.forwardPath()
+                            + params(dsn ? r.parameters().toParameterList() : List.of())));
                 }
-                phase = "RCPT TO";
+                // Each reply decides its recipients as soon as it is read, so that a 421 later in
+                // the group defers only the recipients still open.
+                SmtpReply mail;
                 List<Integer> accepted = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    OutboundRecipient r = tx.recipients().get(i);
-                    session.phase(settings.rcptTimeout());
-                    client.rcpt(wire(r.forwardPath() + params(dsn ? r.parameters().toParameterList() : List.of())));
-                    SmtpReply rcpt = replyOf(client, null);
-                    if (rcpt.isPositive()) {
-                        accepted.add(i);
+                SmtpReply data = null; // null: DATA not sent
+                if (supports("PIPELINING")) {
+                    List<String> group = new ArrayList<>(n + 2);
+                    group.add(mailCommand);
+                    group.addAll(rcptCommands);
+                    group.add("DATA");
+                    session.phase(settings.mailTimeout());
+                    // One reply per command may be read before our next write: each may be as
+                    // long as one reply may be.
+                    session.replyAllowance = (long) settings.maxReplyBytes() * group.size();
+                    try {
+                        client.pipeline(group);
+                        // RFC 2920 section 3.1: the client MUST check all statuses of a group,
+                        // so every reply is read, also after a refused MAIL.
+                        mail = read(settings.mailTimeout());
+                        if (!mail.isPositive()) {
+                            Arrays.fill(results, RecipientResult.of(mail));
+                        }
+                        phase = "RCPT TO";
+                        for (int i = 0; i < n; i++) {
+                            rcpt(i, read(settings.rcptTimeout()), mail, results, accepted);
+                        }
+                        phase = "DATA";
+                        data = read(settings.dataInitTimeout());
+                    } finally {
+                        session.replyAllowance = settings.maxReplyBytes();
+                    }
+                } else {
+                    session.phase(settings.mailTimeout());
+                    client.sendCommand(mailCommand);
+                    mail = replyOf(client, null);
+                    if (!mail.isPositive()) {
+                        Arrays.fill(results, RecipientResult.of(mail));
                     } else {
-                        results[i] = RecipientResult.of(rcpt);
+                        phase = "RCPT TO";
+                        for (int i = 0; i < n; i++) {
+                            session.phase(settings.rcptTimeout());
+                            client.sendCommand(rcptCommands.get(i));
+                            rcpt(i, replyOf(client, null), mail, results, accepted);
+                        }
+                        if (!accepted.isEmpty()) {
+                            phase = "DATA";
+                            session.phase(settings.dataInitTimeout());
+                            client.sendCommand("DATA");
+                            data = replyOf(client, null);
+                        }
                     }
                 }
-                if (accepted.isEmpty()) {
+                boolean go = data != null && data.isIntermediate();
+                if (go && !accepted.isEmpty()) {
+                    phase = "message content";
+                    session.phase(settings.dataBlockTimeout());
+                    try (InputStream in = tx.body().open()) {
+                        DotStuffer.send(in, client.output(), tx.size());
+                    }
+                    phase = "end of data";
+                    fill(results, accepted, read(settings.dataTerminationTimeout()));
+                    clean = true;
+                } else if (go) {
+                    // A pipelined DATA accepted although MAIL or every RCPT was refused. RFC 2920
+                    // section 3.1: "if the DATA command was accepted the SMTP client should send a
+                    // single dot" (so does Postfix): an empty message to no recipient, which the
+                    // server refuses or drops; nothing is delivered and no recipient of ours is
+                    // decided by its reply. Closing the connection instead would lose a good
+                    // session for a server quirk. Its reply ends the transaction (RFC 5321
+                    // section 4.1.1.4), so no RSET is needed.
+                    phase = "end of data";
+                    session.phase(settings.dataTerminationTimeout());
+                    DotStuffer.send(InputStream.nullInputStream(), client.output(), 0);
+                    read(settings.dataTerminationTimeout());
+                    clean = true;
+                } else {
+                    if (data != null && !accepted.isEmpty()) {
+                        fill(results, accepted, data.isPositive()
+                                ? SmtpReply.of(451, "4.5.0", "unexpected reply to DATA from " + target + ": " + data)
+                                : data);
+                    }
                     resetAfterFailure();
-                    return new TransactionResult(Arrays.asList(results), dsn);
                 }
-                phase = "DATA";
-                session.phase(settings.dataInitTimeout());
-                Writer data = client.sendMessageData();
-                if (data == null) {
-                    fill(results, accepted, replyOf(client, null));
-                    resetAfterFailure();
-                    return new TransactionResult(Arrays.asList(results), dsn);
-                }
-                phase = "message content";
-                session.phase(settings.dataBlockTimeout());
-                writeContent(tx.body(), data);
-                phase = "end of data";
-                session.phase(settings.dataTerminationTimeout());
-                client.completePendingCommand();
-                fill(results, accepted, replyOf(client, null));
+                lastUsed = System.nanoTime();
                 return new TransactionResult(Arrays.asList(results), dsn);
             } catch (SMTPConnectionClosedException e) {
                 // 421 at any point (RFC 5321 section 3.8): the server is closing; defer what is left.
@@ -378,24 +459,23 @@ public final class SmtpTransport {
             }
         }
 
-        /**
-         * Streams the content through Commons Net's dot-stuffing writer, one char per byte. That
-         * writer does not stuff a dot at the very start of the content (it starts in "middle of a
-         * line"), so we do (RFC 5321 section 4.5.2).
-         */
-        private void writeContent(BodySource body, Writer data) throws IOException {
-            try (InputStream in = body.open(); Reader r = new InputStreamReader(in, StandardCharsets.ISO_8859_1)) {
-                char[] buf = new char[64 * 1024];
-                int n = r.read(buf);
-                if (n > 0 && buf[0] == '.') {
-                    data.write('.');
-                }
-                while (n >= 0) {
-                    data.write(buf, 0, n);
-                    n = r.read(buf);
-                }
+        /** A RCPT reply: the recipient accepted, or decided by the reply (by MAIL's when MAIL was refused). */
+        private static void rcpt(int i, SmtpReply reply, SmtpReply mail, RecipientResult[] results, List<Integer> accepted) {
+            if (!mail.isPositive()) {
+                return;
             }
-            data.close();
+            if (reply.isPositive()) {
+                accepted.add(i);
+            } else {
+                results[i] = RecipientResult.of(reply);
+            }
+        }
+
+        /** Reads the next reply of a pipelined group (or after content) within {@code timeout}. */
+        private SmtpReply read(Duration timeout) throws IOException {
+            session.phase(timeout);
+            client.getReply();
+            return replyOf(client, null);
         }
 
         /** RFC 1870, RFC 6152, RFC 6531 checks before anything is sent; null when the message may go. */
@@ -432,18 +512,30 @@ public final class SmtpTransport {
         private void resetAfterFailure() throws IOException {
             session.phase(settings.rsetTimeout());
             client.rset();
-            if (!replyOf(client, null).isPositive()) {
+            if (replyOf(client, null).isPositive()) {
+                clean = true;
+            } else {
                 usable = false;
             }
+            lastUsed = System.nanoTime();
         }
 
         /**
-         * RSET before the next transaction on this session; false (and the session closed) when
-         * the server does not take it.
+         * Makes the session ready for the next transaction; false (and the session closed) when
+         * it is not. Sends RSET only when it is needed: the reply to the final dot already reset
+         * the server's state (RFC 5321 section 4.1.1.4), and a failed transaction was reset when
+         * it failed, so after a recent transaction this costs no round trip. A session idle
+         * longer than one second gets an RSET to check it is still
+         * alive, as Postfix does with a cached connection (smtp_rset_timeout): a next hop that
+         * dropped it meanwhile is found out here, and the caller opens a new session, instead of
+         * in the middle of the next transaction, which would defer its recipients.
          */
         public boolean reset() {
             if (!isUsable()) {
                 return false;
+            }
+            if (clean && System.nanoTime() - lastUsed < rsetAfterIdle.toNanos()) {
+                return true;
             }
             try {
                 resetAfterFailure();
@@ -571,6 +663,8 @@ public final class SmtpTransport {
         final OutboundTls.Client client;
         final java.util.Set<Session> live;
         volatile long writeTimeout;
+        /** The most bytes that may be read between two of our writes: one reply's worth, more for a pipelined group. */
+        volatile long replyAllowance;
         volatile boolean socketConnected;
         volatile Socket socket;
 
@@ -648,7 +742,7 @@ public final class SmtpTransport {
 
     /**
      * A plain socket whose input fails when more than {@code maxReplyBytes} arrive between two of
-     * our writes (one reply, however many lines), and whose writes are closed by a watchdog when
+     * our writes (one reply, however many lines; that many per command after a pipelined group), and whose writes are closed by a watchdog when
      * they block longer than the current phase's timeout. Under TLS it carries the encrypted
      * bytes, so both bounds still hold.
      */
@@ -698,7 +792,7 @@ public final class SmtpTransport {
 
         private void count(int n) throws IOException {
             readSinceWrite += n;
-            if (readSinceWrite > maxReplyBytes) {
+            if (readSinceWrite > session.replyAllowance) {
                 close();
                 throw new IOException("reply longer than " + maxReplyBytes + " bytes");
             }

@@ -284,4 +284,24 @@ class FaultInjectionTest {
         assertThat(h.reportsOf(RecipientReport.Kind.RELAYED)).extracting(RecipientReport::nextHopOfferedDsn)
                 .containsExactly(true, false);
     }
+
+    @Test
+    void aConnectionTheNextHopDroppedWhileIdleIsReplacedNotDeferred() throws Exception {
+        h.close();
+        h = new EngineHarness(dir.resolve("queue-idle"), "dst.test [127.0.0.1]:" + server.port() + "\n",
+                SourceRouteMode.RFC821, EngineHarness.fastSettings().withConnectionReuse(100, Duration.ofSeconds(10)),
+                TransportSettings.allTimeouts(Duration.ofSeconds(2)), EngineHarness.retrySettings());
+        h.engine.start();
+        QueueId a = h.enqueue(path("s@src.test"), List.of(path("a@dst.test")), TestMessages.small("a"));
+        await().atMost(WAIT).until(() -> gone(a));
+        // The engine keeps the session for the next message; the next hop times it out meanwhile.
+        server.dropConnections();
+        Thread.sleep(1_300);
+        QueueId b = h.enqueue(path("s@src.test"), List.of(path("b@dst.test")), TestMessages.small("b"));
+        await().atMost(WAIT).until(() -> gone(b));
+        assertThat(h.reportsOf(RecipientReport.Kind.DEFERRED)).isEmpty();
+        assertThat(deliveredRecipients()).containsExactly("<a@dst.test>", "<b@dst.test>");
+        // The RSET that found the session dead went nowhere; the next message took a new session.
+        assertThat(server.connections()).isEqualTo(2);
+    }
 }

@@ -34,6 +34,8 @@ public final class FaultySmtpServer implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<String> commands = new CopyOnWriteArrayList<>();
+    private final List<String> reads = new CopyOnWriteArrayList<>();
+    private final List<byte[]> contentWithoutRecipients = new CopyOnWriteArrayList<>();
 
     /** The greeting; a 4xx/5xx one is followed by closing the connection. */
     public volatile String greeting = "220 faulty.test ESMTP";
@@ -41,6 +43,14 @@ public final class FaultySmtpServer implements AutoCloseable {
     public volatile List<String> extensions = List.of("8BITMIME", "PIPELINING", "ENHANCEDSTATUSCODES");
     /** The reply per RCPT argument (the whole {@code TO:<...> PARAMS} text). */
     public volatile Function<String, String> rcptReply = a -> "250 2.1.5 ok";
+    /** The reply to MAIL; a 421 one is followed by closing the connection. */
+    public volatile String mailReply = "250 2.1.0 ok";
+    /**
+     * The reply to DATA, or null for the usual one (354 when MAIL and a RCPT were accepted, else
+     * 554). A 3xx one is followed by reading the content, also when there is no recipient: such
+     * content is kept in {@link #contentWithoutRecipients()} and answered 554.
+     */
+    public volatile String dataCommandReply;
     /** The reply after the final dot. */
     public volatile String dataReply = "250 2.0.0 queued";
     /** Close the connection after this many content bytes (negative: never). */
@@ -80,6 +90,26 @@ public final class FaultySmtpServer implements AutoCloseable {
         return List.copyOf(commands);
     }
 
+    /**
+     * What each read from a client socket returned, as ISO-8859-1 text, in order: commands sent in
+     * one write arrive in one read on loopback, so tests can see a pipelined group.
+     */
+    public List<String> reads() {
+        return List.copyOf(reads);
+    }
+
+    /** The content of DATA transfers the server took although no recipient was accepted. */
+    public List<byte[]> contentWithoutRecipients() {
+        return List.copyOf(contentWithoutRecipients);
+    }
+
+    /** Closes every open session without a word, as a next hop that timed out an idle client. */
+    public void dropConnections() throws IOException {
+        for (Socket s : sockets) {
+            s.close();
+        }
+    }
+
     /** Back to a well-behaved server. */
     public void heal() {
         greeting = "220 faulty.test ESMTP";
@@ -106,7 +136,7 @@ public final class FaultySmtpServer implements AutoCloseable {
 
     private void serve(Socket s) {
         peak.accumulateAndGet(active.incrementAndGet(), Math::max);
-        try (s; InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+        try (s; InputStream in = new java.io.BufferedInputStream(recording(s.getInputStream()));
              OutputStream out = s.getOutputStream()) {
             if (silent) {
                 while (in.read() >= 0) {
@@ -136,24 +166,48 @@ public final class FaultySmtpServer implements AutoCloseable {
                 } else if (upper.startsWith("HELO")) {
                     reply(out, "250 faulty.test");
                 } else if (upper.startsWith("MAIL FROM:")) {
-                    from = line.substring(10);
+                    String r = mailReply;
+                    from = r.startsWith("2") ? line.substring(10) : null;
                     rcpts.clear();
-                    reply(out, "250 2.1.0 ok");
+                    reply(out, r);
+                    if (r.startsWith("421")) {
+                        return;
+                    }
                 } else if (upper.startsWith("RCPT TO:")) {
+                    if (from == null) {
+                        reply(out, "503 5.5.1 need MAIL command");
+                        continue;
+                    }
                     String r = rcptReply.apply(line.substring(8));
                     if (r.startsWith("2")) {
                         rcpts.add(line.substring(8));
                     }
                     reply(out, r);
+                    if (r.startsWith("421")) {
+                        return;
+                    }
                 } else if (upper.equals("DATA")) {
-                    if (from == null || rcpts.isEmpty()) {
-                        reply(out, "554 5.5.1 no valid recipients");
+                    String d = dataCommandReply;
+                    if (d == null) {
+                        d = from == null || rcpts.isEmpty() ? "554 5.5.1 no valid recipients" : "354 go ahead";
+                    }
+                    reply(out, d);
+                    if (d.startsWith("421")) {
+                        return;
+                    }
+                    if (!d.startsWith("3")) {
                         continue;
                     }
-                    reply(out, "354 go ahead");
                     byte[] content = readContent(in, disconnectAfterContentBytes);
                     if (content == null) {
                         return; // disconnected in the middle of DATA
+                    }
+                    if (from == null || rcpts.isEmpty()) {
+                        contentWithoutRecipients.add(content);
+                        reply(out, "554 5.5.1 no valid recipients");
+                        from = null;
+                        rcpts.clear();
+                        continue;
                     }
                     String r = dataReply;
                     if (dataDelayMillis > 0) {
@@ -190,6 +244,19 @@ public final class FaultySmtpServer implements AutoCloseable {
             active.decrementAndGet();
             sockets.remove(s);
         }
+    }
+
+    private InputStream recording(InputStream raw) {
+        return new java.io.FilterInputStream(raw) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0 && reads.size() < 10_000) {
+                    reads.add(new String(b, off, n, StandardCharsets.ISO_8859_1));
+                }
+                return n;
+            }
+        };
     }
 
     private static void reply(OutputStream out, String r) throws IOException {

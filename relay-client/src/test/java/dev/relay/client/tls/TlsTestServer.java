@@ -110,6 +110,8 @@ final class TlsTestServer implements AutoCloseable {
     private final boolean offerStartTls;
     /** Every command line received (inside TLS or not), prefixed "TLS " when encrypted. */
     final List<String> commands = new CopyOnWriteArrayList<>();
+    /** Offer PIPELINING in EHLO (the commands are answered in order either way). */
+    volatile boolean pipelining;
 
     TlsTestServer(SSLContext tls, boolean implicit, boolean offerStartTls) throws Exception {
         this.tls = tls;
@@ -159,6 +161,7 @@ final class TlsTestServer implements AutoCloseable {
                     }
                     switch (line.split(" ", 2)[0].toUpperCase()) {
                         case "EHLO" -> write(out, "250-test\r\n" + (offerStartTls && !secure ? "250-STARTTLS\r\n" : "")
+                                + (pipelining ? "250-PIPELINING\r\n" : "")
                                 + "250-AUTH PLAIN LOGIN\r\n250 8BITMIME");
                         case "STARTTLS" -> {
                             write(out, "220 2.0.0 go ahead");

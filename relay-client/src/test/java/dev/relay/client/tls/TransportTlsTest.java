@@ -111,6 +111,22 @@ class TransportTlsTest {
     }
 
     @Test
+    void pipelinedCommandsAndContentGoThroughTheTlsStreamAfterStartTls() throws Exception {
+        for (boolean pipelining : new boolean[] {true, false}) {
+            try (TlsTestServer server = new TlsTestServer(trusted.serverContext("mx.test"), false, true)) {
+                server.pipelining = pipelining;
+                TransactionResult r = deliver(transport(TlsPolicy.OPPORTUNISTIC, null), target("mx.test", server.port()),
+                        hop(server.port(), TlsPolicy.REQUIRED, null));
+                assertThat(r.recipients().get(0)).as("pipelining %s", pipelining).isInstanceOf(RecipientResult.Delivered.class);
+                assertThat(server.commands).as("pipelining %s", pipelining)
+                        .containsSubsequence("STARTTLS", "TLS MAIL FROM:<s@src.test>", "TLS RCPT TO:<u@dest.test>",
+                                "TLS DATA", "TLS DATA| Subject: tls", "TLS DATA| ", "TLS DATA| hello")
+                        .noneMatch(l -> l.startsWith("ERROR"));
+            }
+        }
+    }
+
+    @Test
     void requiredVerifiesChainAndHostName() throws Exception {
         try (TlsTestServer server = new TlsTestServer(trusted.serverContext("mx.test"), false, true)) {
             TransactionResult r = deliver(transport(TlsPolicy.OPPORTUNISTIC, null), target("mx.test", server.port()),
