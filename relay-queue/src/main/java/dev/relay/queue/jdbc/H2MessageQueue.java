@@ -34,11 +34,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -126,6 +128,9 @@ public final class H2MessageQueue implements MessageQueue {
             + " WHERE id = ? AND queue_id = ? AND state IN ('QUEUED', 'DEFERRED', 'HELD')";
     private static final String INSERT_ATTEMPT = "INSERT INTO attempt (recipient_id, queue_id, at_time, next_hop,"
             + " outcome, code, status, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String OPEN_RECIPIENTS = "SELECT id FROM recipient WHERE queue_id = ?"
+            + " AND state IN ('QUEUED', 'DEFERRED', 'HELD')";
+    private static final String DELETE_MESSAGE = "DELETE FROM message WHERE queue_id = ?";
     private static final String COUNT_OPEN = "SELECT COUNT(*) FROM recipient WHERE queue_id = ?"
             + " AND state IN ('QUEUED', 'DEFERRED', 'HELD')";
     private static final String RELEASE_LEASE = "UPDATE recipient SET lease_owner = NULL, lease_until = NULL,"
@@ -142,8 +147,11 @@ public final class H2MessageQueue implements MessageQueue {
     private final JdbcQueueAdmin admin;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong lastPurge = new AtomicLong(Long.MIN_VALUE);
-    private final ReentrantLock outcomeLock = new ReentrantLock();
+    final ReentrantLock outcomeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<PendingOutcomes> outcomesWaiting = new ConcurrentLinkedQueue<>();
+    private final AtomicLong outcomeTransactions = new AtomicLong();
+    /** Tests only: runs before each message's outcomes are recorded, inside its savepoint. */
+    volatile java.util.function.Consumer<QueueId> beforeOutcome;
 
     private H2MessageQueue(QueueSettings settings, Clock clock, java.nio.file.Path file, HikariDataSource pool) {
         this.settings = settings;
@@ -486,6 +494,10 @@ public final class H2MessageQueue implements MessageQueue {
                 for (PendingOutcomes p : group) {
                     Savepoint savepoint = group.size() > 1 ? c.setSavepoint() : null;
                     try {
+                        java.util.function.Consumer<QueueId> hook = beforeOutcome;
+                        if (hook != null) {
+                            hook.accept(p.id());
+                        }
                         finished.add(complete(c, p.id(), p.outcomes(), now));
                         recorded.add(p);
                     } catch (SQLException | RuntimeException e) {
@@ -498,6 +510,7 @@ public final class H2MessageQueue implements MessageQueue {
                     }
                 }
                 c.commit();
+                outcomeTransactions.incrementAndGet();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -516,12 +529,30 @@ public final class H2MessageQueue implements MessageQueue {
         }
     }
 
+    /** Transactions that recorded outcomes since open (several messages' outcomes may share one). */
+    long outcomeTransactions() {
+        return outcomeTransactions.get();
+    }
+
+    /** Messages whose outcomes wait for the recording lock. */
+    int outcomesWaiting() {
+        return outcomesWaiting.size();
+    }
+
     /** Outcomes of one message waiting to be recorded; {@code done} says whether the message is finished. */
     private record PendingOutcomes(QueueId id, List<RecipientOutcome> outcomes, CompletableFuture<Boolean> done) {
     }
 
     private boolean complete(Connection c, QueueId id, List<RecipientOutcome> outcomes, long now)
             throws SQLException {
+        if (settings.retention().isZero() && finishesTheMessage(c, id, outcomes)) {
+            // Nothing of it is kept: no outcome rows and history rows written only to be deleted.
+            try (PreparedStatement ps = c.prepareStatement(DELETE_MESSAGE)) {
+                ps.setString(1, id.value());
+                ps.executeUpdate();
+            }
+            return true;
+        }
         try (PreparedStatement up = c.prepareStatement(COMPLETE);
              PreparedStatement hist = c.prepareStatement(INSERT_ATTEMPT)) {
             for (RecipientOutcome ro : outcomes) {
@@ -575,7 +606,7 @@ public final class H2MessageQueue implements MessageQueue {
             return false;
         }
         if (settings.retention().isZero()) {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM message WHERE queue_id = ?")) {
+            try (PreparedStatement ps = c.prepareStatement(DELETE_MESSAGE)) {
                 ps.setString(1, id.value());
                 ps.executeUpdate();
             }
@@ -588,6 +619,31 @@ public final class H2MessageQueue implements MessageQueue {
             }
         }
         return true;
+    }
+
+    /**
+     * True when every outcome is final and they are exactly the message's open recipients: the
+     * message is finished by them.
+     */
+    private static boolean finishesTheMessage(Connection c, QueueId id, List<RecipientOutcome> outcomes)
+            throws SQLException {
+        Set<Long> ours = new HashSet<>();
+        for (RecipientOutcome ro : outcomes) {
+            if (ro.outcome() instanceof Outcome.Deferred) {
+                return false;
+            }
+            ours.add(ro.recipientId());
+        }
+        Set<Long> open = new HashSet<>();
+        try (PreparedStatement ps = c.prepareStatement(OPEN_RECIPIENTS)) {
+            ps.setString(1, id.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    open.add(rs.getLong(1));
+                }
+            }
+        }
+        return !open.isEmpty() && open.equals(ours);
     }
 
     /** Removes messages kept by the retention whose time is up; at most once a minute unless forced. */

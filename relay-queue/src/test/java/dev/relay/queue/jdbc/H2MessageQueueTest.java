@@ -26,6 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -176,6 +177,34 @@ class H2MessageQueueTest {
     }
 
     @Test
+    void oneCompleteThatDecidesEveryOpenRecipientRemovesTheMessage() throws Exception {
+        QueueId id = store(envelope("s@example.org", "a@example.org", "b@example.org", "c@example.org"), "x");
+        ClaimedMessage m = queue.claim("one", 100, Duration.ofMinutes(5)).get(0);
+        queue.complete(id, List.of(
+                new RecipientOutcome(m.recipients().get(0).id(), new Outcome.Delivered(OK, HOP)),
+                new RecipientOutcome(m.recipients().get(1).id(), new Outcome.Failed(NO_USER, HOP)),
+                new RecipientOutcome(m.recipients().get(2).id(), new Outcome.Delivered(OK, HOP))));
+
+        assertThat(queue.admin().show(id)).isEmpty();
+        assertThatThrownBy(() -> queue.openBody(id)).isInstanceOf(IOException.class);
+        assertThat(queue.nextDue()).isEmpty();
+    }
+
+    @Test
+    void aCompleteThatLeavesOneRecipientOpenKeepsTheMessageWithItsHistory() throws Exception {
+        QueueId id = store(envelope("s@example.org", "a@example.org", "b@example.org", "c@example.org"), "x");
+        ClaimedMessage m = queue.claim("one", 100, Duration.ofMinutes(5)).get(0);
+        queue.complete(id, List.of(
+                new RecipientOutcome(m.recipients().get(0).id(), new Outcome.Delivered(OK, HOP)),
+                new RecipientOutcome(m.recipients().get(1).id(), new Outcome.Failed(NO_USER, HOP))));
+
+        MessageDetail d = queue.admin().show(id).orElseThrow();
+        assertThat(d.view().recipients()).extracting(r -> r.state())
+                .containsExactly(RecipientState.DELIVERED, RecipientState.FAILED, RecipientState.QUEUED);
+        assertThat(d.history()).hasSize(2);
+    }
+
+    @Test
     void retentionKeepsFinishedMessagesForRelayctlThenRemovesThem() throws Exception {
         queue.close();
         queue = H2MessageQueue.open(Fixtures.settings(dir).withRetention(Duration.ofHours(1)), clock);
@@ -280,6 +309,178 @@ class H2MessageQueueTest {
         MessageDetail d = queue.admin().show(id).orElseThrow();
         assertThat(d.view().recipients().get(0).state()).isEqualTo(RecipientState.DELIVERED);
         assertThat(d.history()).hasSize(1);
+    }
+
+    /** Stores {@code n} messages of two recipients and claims them all. */
+    private List<ClaimedMessage> claimed(int n) throws Exception {
+        List<CompletableFuture<Void>> futures = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            futures.add(queue.enqueue(QueueId.generate(), envelope("s@example.org", "a@example.org", "b@example.org"),
+                    body("m" + i)));
+        }
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        List<ClaimedMessage> all = queue.claim("one", 2 * n, Duration.ofMinutes(5));
+        assertThat(all).hasSize(n);
+        return all;
+    }
+
+    /** Delivered to the first recipient, deferred for the second: both visible afterwards. */
+    private static List<RecipientOutcome> deliveredAndDeferred(ClaimedMessage m, Instant next) {
+        return List.of(new RecipientOutcome(m.recipients().get(0).id(), new Outcome.Delivered(OK, HOP)),
+                new RecipientOutcome(m.recipients().get(1).id(), new Outcome.Deferred(BUSY, HOP, next, false)));
+    }
+
+    private void assertDeliveredAndDeferred(ClaimedMessage m) {
+        MessageDetail d = queue.admin().show(m.id()).orElseThrow();
+        assertThat(d.view().recipients()).extracting(r -> r.state())
+                .containsExactly(RecipientState.DELIVERED, RecipientState.DEFERRED);
+        assertThat(d.history()).hasSize(2);
+    }
+
+    @Test
+    void outcomesThatWaitForTheLockAreRecordedTogetherInOneTransaction() throws Exception {
+        List<ClaimedMessage> messages = claimed(10);
+        Instant next = clock.instant().plus(Duration.ofMinutes(5));
+        long before = queue.outcomeTransactions();
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        queue.outcomeLock.lock();
+        try {
+            for (ClaimedMessage m : messages) {
+                Thread t = new Thread(() -> {
+                    try {
+                        queue.complete(m.id(), deliveredAndDeferred(m, next));
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+                threads.add(t);
+                t.start();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (queue.outcomesWaiting() < messages.size() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(queue.outcomesWaiting()).isEqualTo(messages.size());
+        } finally {
+            queue.outcomeLock.unlock();
+        }
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
+        assertThat(errors).isEmpty();
+        assertThat(queue.outcomeTransactions() - before).isEqualTo(1);
+        messages.forEach(this::assertDeliveredAndDeferred);
+        assertThat(queue.claim("one", 100, Duration.ofMinutes(5))).isEmpty();
+        clock.advance(Duration.ofMinutes(6));
+        assertThat(queue.claim("one", 100, Duration.ofMinutes(5))).hasSize(messages.size());
+    }
+
+    @Test
+    void aMessageWhoseOutcomesFailInAGroupFailsAloneAndTheOthersAreRecorded() throws Exception {
+        List<ClaimedMessage> messages = claimed(6);
+        ClaimedMessage bad = messages.get(3);
+        queue.beforeOutcome = id -> {
+            if (id.equals(bad.id())) {
+                throw new QueueException(QueueException.Kind.IO, id + ": injected failure", null);
+            }
+        };
+        Instant next = clock.instant().plus(Duration.ofMinutes(5));
+        List<Thread> threads = new ArrayList<>();
+        Map<QueueId, Throwable> errors = new ConcurrentHashMap<>();
+        queue.outcomeLock.lock();
+        try {
+            for (ClaimedMessage m : messages) {
+                Thread t = new Thread(() -> {
+                    try {
+                        queue.complete(m.id(), deliveredAndDeferred(m, next));
+                    } catch (Throwable e) {
+                        errors.put(m.id(), e);
+                    }
+                });
+                threads.add(t);
+                t.start();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (queue.outcomesWaiting() < messages.size() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+        } finally {
+            queue.outcomeLock.unlock();
+        }
+        for (Thread t : threads) {
+            t.join(30_000);
+        }
+        assertThat(errors).containsOnlyKeys(bad.id());
+        assertThat(errors.get(bad.id())).isInstanceOf(QueueException.class).hasMessageContaining("injected failure");
+        for (ClaimedMessage m : messages) {
+            if (m != bad) {
+                assertDeliveredAndDeferred(m);
+            }
+        }
+        // Nothing of the failed message was recorded: both recipients still leased, no history.
+        MessageDetail d = queue.admin().show(bad.id()).orElseThrow();
+        assertThat(d.view().recipients()).extracting(r -> r.state())
+                .containsExactly(RecipientState.QUEUED, RecipientState.QUEUED);
+        assertThat(d.history()).isEmpty();
+    }
+
+    @Test
+    void manyThreadsCompletingAtOnceRecordEveryOutcomeOnce() throws Exception {
+        List<ClaimedMessage> messages = claimed(200);
+        Instant next = clock.instant().plus(Duration.ofMinutes(5));
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            List<ClaimedMessage> mine = new ArrayList<>();
+            for (int i = t; i < messages.size(); i += 8) {
+                mine.add(messages.get(i));
+            }
+            Thread th = new Thread(() -> {
+                try {
+                    start.await();
+                    for (ClaimedMessage m : mine) {
+                        queue.complete(m.id(), deliveredAndDeferred(m, next));
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            });
+            threads.add(th);
+            th.start();
+        }
+        start.countDown();
+        for (Thread th : threads) {
+            th.join(60_000);
+        }
+        assertThat(errors).isEmpty();
+        messages.forEach(this::assertDeliveredAndDeferred);
+    }
+
+    @Test
+    void aPooledConnectionKeepsItsParsedStatements() throws Exception {
+        // H2 empties a session's statement cache on rollback; the pool must not roll back a
+        // connection that was committed, or every statement is parsed again on every use.
+        String sql = "SELECT body FROM message WHERE queue_id = ?";
+        Object first;
+        Object second;
+        try (java.sql.Connection c = queue.connection(); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            first = h2Command(ps);
+            c.commit();
+        }
+        try (java.sql.Connection c = queue.connection(); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            second = h2Command(ps);
+            c.commit();
+        }
+        assertThat(second).isSameAs(first);
+    }
+
+    private static Object h2Command(java.sql.PreparedStatement ps) throws Exception {
+        org.h2.jdbc.JdbcPreparedStatement h2 = ps.unwrap(org.h2.jdbc.JdbcPreparedStatement.class);
+        java.lang.reflect.Field f = org.h2.jdbc.JdbcPreparedStatement.class.getDeclaredField("command");
+        f.setAccessible(true);
+        return f.get(h2);
     }
 
     @Test
