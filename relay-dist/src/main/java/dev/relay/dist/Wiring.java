@@ -53,6 +53,7 @@ final class Wiring {
                 .memoryThreshold((int) (long) c.get(ConfigKeys.SPOOL_THRESHOLD))
                 .stopTimeout(c.shutdownTimeout())
                 .ioThreads(c.get(ConfigKeys.IO_THREADS))
+                .nativeTransport(c.get(ConfigKeys.NATIVE_TRANSPORT))
                 .build();
     }
 

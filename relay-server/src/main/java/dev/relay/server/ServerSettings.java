@@ -44,6 +44,7 @@ import java.util.Set;
  * @param stopTimeout              the bound of a graceful stop: time for transactions in DATA and pending enqueues to finish
  * @param ioThreads                Netty event loop threads; 0 means one per core
  * @param spoolThreads             threads writing spool files (never the event loops)
+ * @param nativeTransport          Netty's native epoll transport on Linux when it loads (else, and when false, Java NIO)
  */
 public record ServerSettings(
         List<InetSocketAddress> listen,
@@ -68,7 +69,8 @@ public record ServerSettings(
         int memoryThreshold,
         Duration stopTimeout,
         int ioThreads,
-        int spoolThreads) {
+        int spoolThreads,
+        boolean nativeTransport) {
 
     /** Listen on every IPv4 address, port 25. Add {@code [::]:25} for IPv6 (on Linux it also takes IPv4). */
     public static final List<InetSocketAddress> DEFAULT_LISTEN = List.of(new InetSocketAddress("0.0.0.0", 25));
@@ -177,6 +179,7 @@ public record ServerSettings(
         b.stopTimeout = stopTimeout;
         b.ioThreads = ioThreads;
         b.spoolThreads = spoolThreads;
+        b.nativeTransport = nativeTransport;
         return b;
     }
 
@@ -252,6 +255,7 @@ public record ServerSettings(
         private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
         private int ioThreads = DEFAULT_IO_THREADS;
         private int spoolThreads = DEFAULT_SPOOL_THREADS;
+        private boolean nativeTransport = true;
 
         private Builder() {
         }
@@ -286,13 +290,14 @@ public record ServerSettings(
         public Builder stopTimeout(Duration v) { stopTimeout = v; return this; }
         public Builder ioThreads(int v) { ioThreads = v; return this; }
         public Builder spoolThreads(int v) { spoolThreads = v; return this; }
+        public Builder nativeTransport(boolean v) { nativeTransport = v; return this; }
 
         public ServerSettings build() {
             return new ServerSettings(listen, hostName == null ? defaultHostName() : hostName, hostAliases,
                     maxCommandLineLength, maxTextLineLength, maxRecipients, maxMessageSize, maxConnections,
                     maxConnectionsPerClient, idleTimeout, commandTimeout, maxErrors, trustedNetworks, localDomains, relayDomains,
                     sourceRouteMode, bareLineEnds, maxReceivedHeaders, spoolDirectory, memoryThreshold,
-                    stopTimeout, ioThreads, spoolThreads);
+                    stopTimeout, ioThreads, spoolThreads, nativeTransport);
         }
     }
 }

@@ -15,8 +15,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -62,6 +60,7 @@ public final class SmtpServer implements AutoCloseable {
     private java.util.function.Consumer<Channel> implicitTls;
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
+    private Transport transport;
     private boolean started;
     private boolean stopped;
 
@@ -138,12 +137,20 @@ public final class SmtpServer implements AutoCloseable {
             throw new UncheckedIOException("cannot create the spool directory " + settings.spoolDirectory()
                     + ": " + e.getMessage() + " (set server spoolDirectory to a writable directory)", e);
         }
-        bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("smtp-accept"), NioIoHandler.newFactory());
-        workerGroup = new MultiThreadIoEventLoopGroup(settings.ioThreads(), new DefaultThreadFactory("smtp-io"), NioIoHandler.newFactory());
+        StringBuilder whyNotNative = new StringBuilder();
+        Transport transport = Transport.choose(settings.nativeTransport(), whyNotNative);
+        if (whyNotNative.length() > 0) {
+            log.info("{}; using Java NIO", whyNotNative);
+        }
+        // io_threads 0: one event loop per core (Netty's own default would be two per core).
+        int ioThreads = settings.ioThreads() > 0 ? settings.ioThreads() : Runtime.getRuntime().availableProcessors();
+        bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("smtp-accept"), transport.ioHandlers());
+        workerGroup = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("smtp-io"), transport.ioHandlers());
+        this.transport = transport;
         SmtpChannelInitializer initializer = new SmtpChannelInitializer(context);
         ServerBootstrap b = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
-                .channel(NioServerSocketChannel.class)
+                .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -171,7 +178,7 @@ public final class SmtpServer implements AutoCloseable {
             try {
                 Channel ch = (tls ? tlsBootstrap : b).bind(address).syncUninterruptibly().channel();
                 listeners.add(ch);
-                log.info("listening on {}{}", ch.localAddress(), tls ? " (implicit TLS)" : "");
+                log.info("listening on {}{} ({})", ch.localAddress(), tls ? " (implicit TLS)" : "", transport.name());
             } catch (Exception e) { // Netty rethrows the checked BindException undeclared: catch it too
                 for (Channel l : listeners) {
                     l.close().syncUninterruptibly();
@@ -181,6 +188,11 @@ public final class SmtpServer implements AutoCloseable {
                 throw new IllegalStateException("cannot listen on " + address + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /** The Netty transport in use once started: {@code epoll} or {@code nio}. */
+    public synchronized String transportName() {
+        return transport == null ? null : transport.name();
     }
 
     /** The addresses actually bound (with the real port when 0 was configured). */

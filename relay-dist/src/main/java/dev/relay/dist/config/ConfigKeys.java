@@ -183,6 +183,9 @@ public final class ConfigKeys {
     public static final Key<Integer> IO_THREADS = Key.of(RECEIVE, "io_threads", "0", Values.integer(0, 256),
             "Threads serving SMTP connections (Netty event loops, never blocked); 0 means one per CPU core.");
 
+    public static final Key<Boolean> NATIVE_TRANSPORT = Key.of(RECEIVE, "native_transport", "yes", Values.bool(),
+            "Serve SMTP connections with Netty's native epoll transport where it loads (Linux x86_64); no, or elsewhere: Java NIO.");
+
     public static final Key<Boolean> TLS_ENABLED = Key.of(SECURITY, "tls_enabled", "yes", Values.bool(),
             "Offer STARTTLS (RFC 3207; TLS 1.2 and 1.3 only). Without tls_certificate a self-signed certificate is made at "
                     + "first start in $data_directory/tls (and a warning logged at every start).");
@@ -267,7 +270,7 @@ public final class ConfigKeys {
     public static final List<Key<?>> ALL = List.of(HOSTNAME, HOST_ALIASES, DATA_DIRECTORY, ADMIN_SOCKET, ROUTES_FILE,
             LISTEN, TRUSTED_NETWORKS, LOCAL_DOMAINS, RELAY_DOMAINS, SOURCE_ROUTES, MAX_MESSAGE_SIZE, MAX_RECIPIENTS,
             MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT, IDLE_TIMEOUT, MAX_ERRORS, MAX_RECEIVED_HEADERS, BARE_LINE_ENDS,
-            MAX_COMMAND_LINE_LENGTH, MAX_TEXT_LINE_LENGTH, SPOOL_DIRECTORY, SPOOL_THRESHOLD, IO_THREADS,
+            MAX_COMMAND_LINE_LENGTH, MAX_TEXT_LINE_LENGTH, SPOOL_DIRECTORY, SPOOL_THRESHOLD, IO_THREADS, NATIVE_TRANSPORT,
             TLS_ENABLED, TLS_CERTIFICATE, TLS_KEY, TLS_REQUIRED, TLS_HANDSHAKE_TIMEOUT, TLS_IMPLICIT_LISTEN,
             AUTH_ENABLED, AUTH_USERS_FILE, AUTH_FAILURE_DELAY, AUTH_MAX_FAILURES, CLIENT_TLS, CLIENT_TLS_CA_FILE, CLIENT_CREDENTIALS_FILE,
             QUEUE_DIRECTORY, QUEUE_LEASE, QUEUE_RETENTION, QUEUE_GROUP_COMMIT_MAX, QUEUE_MAX_PENDING,
