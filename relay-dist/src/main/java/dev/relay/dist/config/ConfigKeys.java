@@ -112,7 +112,7 @@ public final class ConfigKeys {
             "The reply to the final dot (RFC 5321 4.5.3.2.6: 10 minutes).");
 
     public static final Key<Duration> SMTP_RSET_TIMEOUT = Key.of(FORWARD, "smtp_rset_timeout", "20s", Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
-            "The reply to RSET between two messages on one connection, and to QUIT (Postfix smtp_rset_timeout).");
+            "The reply to RSET (after a failed transaction, or to check a connection idle over 1 s before reuse), and to QUIT (Postfix smtp_rset_timeout).");
 
     public static final Key<Optional<InetSocketAddress>> DNS_SERVER = Key.of(FORWARD, "dns_server", "none", Values.noneOr(Values::socketAddress),
             "The DNS server asked for MX and A/AAAA records, as address:port, or none for those of /etc/resolv.conf.");
