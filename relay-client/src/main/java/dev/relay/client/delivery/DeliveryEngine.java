@@ -100,7 +100,6 @@ public final class DeliveryEngine implements AutoCloseable {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition schedulerWake = lock.newCondition();
-    private final Condition jobAdded = lock.newCondition();
     private final Map<String, Destination> destinations = new LinkedHashMap<>();
     private final Set<Long> inFlight = ConcurrentHashMap.newKeySet();
     private final Set<SmtpTransport.Connection> open = ConcurrentHashMap.newKeySet();
@@ -260,7 +259,7 @@ public final class DeliveryEngine implements AutoCloseable {
                 d.jobs.clear();
             }
             schedulerWake.signalAll();
-            jobAdded.signalAll();
+            destinations.values().forEach(d -> d.jobAdded.signalAll());
         } finally {
             lock.unlock();
         }
@@ -397,14 +396,17 @@ public final class DeliveryEngine implements AutoCloseable {
             for (Map.Entry<String, List<Item>> g : groups.entrySet()) {
                 NextHop hop = hops.get(g.getKey());
                 Destination dest = destinations.computeIfAbsent(g.getKey(), k -> new Destination(k, hop,
-                        hop != null && hop.concurrency() > 0 ? hop.concurrency() : settings.destinationConcurrency()));
+                        hop != null && hop.concurrency() > 0 ? hop.concurrency() : settings.destinationConcurrency(),
+                        lock.newCondition()));
                 List<Item> items = g.getValue();
                 for (int i = 0; i < items.size(); i += settings.recipientsPerTransaction()) {
                     dest.jobs.add(new Job(m, reversePath, List.copyOf(items.subList(i,
                             Math.min(items.size(), i + settings.recipientsPerTransaction())))));
+                    // One idle session per job, of this destination only: waking every idle
+                    // session of every destination for each job cost a context switch each.
+                    dest.jobAdded.signal();
                 }
             }
-            jobAdded.signalAll();
         } finally {
             lock.unlock();
         }
@@ -478,7 +480,7 @@ public final class DeliveryEngine implements AutoCloseable {
                 }
                 d.idle++;
                 try {
-                    nanos = jobAdded.awaitNanos(nanos);
+                    nanos = d.jobAdded.awaitNanos(nanos);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return null;
@@ -633,6 +635,7 @@ public final class DeliveryEngine implements AutoCloseable {
             d.downReply = why;
             waiting.addAll(d.jobs);
             d.jobs.clear();
+            d.jobAdded.signalAll(); // its idle sessions end: nothing goes there until it is up again
         } finally {
             lock.unlock();
         }
@@ -799,15 +802,18 @@ public final class DeliveryEngine implements AutoCloseable {
         final NextHop hop;
         final int limit;
         final ArrayDeque<Job> jobs = new ArrayDeque<>();
+        /** Signalled once per job added; idle sessions of this destination wait on it. */
+        final Condition jobAdded;
         int active;
         int idle;
         Instant downUntil;
         SmtpReply downReply;
 
-        Destination(String key, NextHop hop, int limit) {
+        Destination(String key, NextHop hop, int limit, Condition jobAdded) {
             this.key = key;
             this.hop = hop;
             this.limit = limit;
+            this.jobAdded = jobAdded;
         }
     }
 
