@@ -12,7 +12,7 @@
 #   RELAY_BENCH_HARNESS  the harness folder (default: ../shared/bench next to this repository)
 #   JAVA_OPTS            JVM options of the relay under test (default -Xmx1g)
 #   BUILD=1              rebuild the distribution first (./mvnw -B -q package -DskipTests)
-#   WARMUP               messages sent through the relay before measuring (default 60000, 0: cold)
+#   WARMUP               messages sent through the relay before measuring (default 100000, 0: cold)
 # Runs are serialised with flock on /tmp/relay-bench.lock: the harness's ports are fixed, and two
 # runs at once would measure each other.
 set -u
@@ -73,10 +73,10 @@ echo "bench/compare.sh: relay $(sed -n 's/.*relay \([^ ]*\) starting.*/\1/p' "$L
 
 # Warm-up. A JVM compiles its hot code while it runs: the first tens of thousands of messages pay
 # for the JIT compiler (C2 alone took about 600 us of CPU per message after 20,000 messages, 90 us
-# after 60,000), while Postfix's C code is compiled before it starts. A relay runs for days, so it
-# is measured warm, as JMH measures Java code: WARMUP messages (default 60000; 0 for a cold run)
+# after 60,000, 30 us after 100,000), while Postfix's C code is compiled before it starts. A relay runs for days, so it
+# is measured warm, as JMH measures Java code: WARMUP messages (default 100000; 0 for a cold run)
 # go through the relay to a sink of our own before the harness starts, and the queue is left empty.
-WARMUP=${WARMUP:-60000}
+WARMUP=${WARMUP:-100000}
 if [ "$WARMUP" -gt 0 ]; then
   SIZE_W=${1:-1024}
   echo "bench/compare.sh: warming the relay up with $WARMUP messages of $SIZE_W bytes" >&2
