@@ -42,7 +42,7 @@ import java.util.Set;
  * @param spoolDirectory           where message content larger than {@code memoryThreshold} is spooled while it arrives
  * @param memoryThreshold          content kept on the heap per message before it spills to the spool directory
  * @param stopTimeout              the bound of a graceful stop: time for transactions in DATA and pending enqueues to finish
- * @param ioThreads                Netty event loop threads; 0 means one per core
+ * @param ioThreads                Netty event loop threads (connections and listeners); 0 means one per two cores, at least one
  * @param spoolThreads             threads writing spool files (never the event loops)
  * @param nativeTransport          Netty's native epoll transport on Linux when it loads (else, and when false, Java NIO)
  */

@@ -58,7 +58,6 @@ public final class SmtpServer implements AutoCloseable {
     private final List<Channel> listeners = new ArrayList<>();
     private List<InetSocketAddress> implicitTlsListen = List.of();
     private java.util.function.Consumer<Channel> implicitTls;
-    private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private Transport transport;
     private boolean started;
@@ -142,14 +141,14 @@ public final class SmtpServer implements AutoCloseable {
         if (whyNotNative.length() > 0) {
             log.info("{}; using Java NIO", whyNotNative);
         }
-        // io_threads 0: one event loop per core (Netty's own default would be two per core).
-        int ioThreads = settings.ioThreads() > 0 ? settings.ioThreads() : Runtime.getRuntime().availableProcessors();
-        bossGroup = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("smtp-accept"), transport.ioHandlers());
+        int ioThreads = settings.ioThreads() > 0 ? settings.ioThreads() : defaultIoThreads();
+        // The listeners run on the same event loops as the connections: no acceptor thread handing
+        // each new connection over to another thread (a wake-up per connection).
         workerGroup = new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("smtp-io"), transport.ioHandlers());
         this.transport = transport;
         SmtpChannelInitializer initializer = new SmtpChannelInitializer(context);
         ServerBootstrap b = new ServerBootstrap()
-                .group(bossGroup, workerGroup)
+                .group(workerGroup, workerGroup)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
@@ -280,9 +279,16 @@ public final class SmtpServer implements AutoCloseable {
         if (workerGroup != null) {
             workerGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
-        if (bossGroup != null) {
-            bossGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        }
+    }
+
+    /**
+     * io_threads 0: one event loop per two cores, at least one. An event loop only parses commands
+     * and moves bytes; in a relay the cores are better spent on the queue writer and the delivery
+     * sessions, and fewer loops mean more events handled per wake-up (Netty's own default, two
+     * loops per core, suits servers whose work happens on the loops).
+     */
+    static int defaultIoThreads() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     }
 
     @Override

@@ -181,7 +181,7 @@ public final class ConfigKeys {
             "Message content kept in memory per message before it is spooled to spool_directory.");
 
     public static final Key<Integer> IO_THREADS = Key.of(RECEIVE, "io_threads", "0", Values.integer(0, 256),
-            "Threads serving SMTP connections (Netty event loops, never blocked); 0 means one per CPU core.");
+            "Threads serving SMTP connections and the listeners (Netty event loops, never blocked); 0 means one per two CPU cores, at least one.");
 
     public static final Key<Boolean> NATIVE_TRANSPORT = Key.of(RECEIVE, "native_transport", "yes", Values.bool(),
             "Serve SMTP connections with Netty's native epoll transport where it loads (Linux x86_64); no, or elsewhere: Java NIO.");
