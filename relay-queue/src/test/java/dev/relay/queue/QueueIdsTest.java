@@ -48,4 +48,15 @@ class QueueIdsTest {
         }
         assertThat(ids).hasSize(8 * 20_000);
     }
+
+    @Test
+    void aQueueIdIsSixToTwentyAsciiLettersAndDigits() {
+        assertThat(new QueueId("ABC123").value()).isEqualTo("ABC123");
+        assertThat(new QueueId("abcdefghij0123456789").value()).hasSize(20);
+        for (String bad : new String[] {null, "", "ABC12", "abcdefghij0123456789X", "ABC-123", "ABC 123", "ABC12\u00e9",
+                "ABC12\u0661"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new QueueId(bad))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a queue id");
+        }
+    }
 }
