@@ -194,12 +194,21 @@ public final class ContentDecoder extends ChannelInboundHandlerAdapter {
             in.getBytes(from, prefix, prefixLength, n);
             prefixLength += n;
         }
+        long lineBefore = lineLength;
+        long sizeBefore = size;
         lineLength += length;
         size += length;
-        if (lineLength + 2 > maxLineLength) {
+        boolean lineBroken = lineLength + 2 > maxLineLength;
+        boolean sizeBroken = size > maxSize;
+        if (lineBroken && sizeBroken && maxSize - sizeBefore < maxLineLength - 2 - lineBefore) {
+            // Both limits fall inside this run of bytes: the verdict is the limit its bytes reached
+            // first, as when the bytes come one by one, so it never depends on how reads are cut.
+            fail(DataEnd.Verdict.TOO_BIG);
+        }
+        if (lineBroken) {
             fail(DataEnd.Verdict.LINE_TOO_LONG);
         }
-        if (size > maxSize) {
+        if (sizeBroken) {
             fail(DataEnd.Verdict.TOO_BIG);
         }
         if (out != null) {
