@@ -3,7 +3,7 @@ package dev.relay.client.retry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.relay.client.testing.MutableClock;
+import dev.relay.queue.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Random;

@@ -17,6 +17,7 @@ import dev.relay.queue.QueueSettings;
 import dev.relay.queue.Recipient;
 import dev.relay.queue.RecipientOutcome;
 import dev.relay.queue.jdbc.H2MessageQueue;
+import dev.relay.queue.testing.MutableClock;
 import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
@@ -24,13 +25,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -38,34 +36,6 @@ import java.util.function.Function;
  * by the same factory relayctl and the relay use, with writers the test reads.
  */
 final class CliFixture implements AutoCloseable {
-
-    /** A clock the test sets. */
-    static final class TestClock extends Clock {
-        private final AtomicReference<Instant> now;
-
-        TestClock(Instant start) {
-            this.now = new AtomicReference<>(start);
-        }
-
-        void advance(Duration d) {
-            now.updateAndGet(t -> t.plus(d));
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    }
 
     /** What a command line did. */
     record Result(int code, String out, String err) {
@@ -78,7 +48,7 @@ final class CliFixture implements AutoCloseable {
 
     static final Instant START = Instant.parse("2026-03-01T10:00:00Z");
 
-    final TestClock clock = new TestClock(START);
+    final MutableClock clock = new MutableClock(START);
     final H2MessageQueue queue;
     final List<String> reloads = new ArrayList<>();
 

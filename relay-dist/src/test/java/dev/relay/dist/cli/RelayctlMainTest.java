@@ -1,5 +1,6 @@
 package dev.relay.dist.cli;
 
+import dev.relay.queue.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.dist.cli.CliFixture.Result;
@@ -39,7 +40,7 @@ class RelayctlMainTest {
     Result main(String stdin, String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = RelayctlMain.run(args, null, new ConfigLoader(dir, () -> "relay.test"), new CliFixture.TestClock(CliFixture.START),
+        int code = RelayctlMain.run(args, null, new ConfigLoader(dir, () -> "relay.test"), new MutableClock(CliFixture.START),
                 new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
         return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));

@@ -1,5 +1,6 @@
 package dev.relay.queue.jdbc;
 
+import dev.relay.queue.testing.MutableClock;
 import static dev.relay.queue.jdbc.Fixtures.body;
 import static dev.relay.queue.jdbc.Fixtures.message;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package dev.relay.client.testing;
+package dev.relay.queue.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,7 +7,10 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock tests step instead of sleeping. */
+/**
+ * A clock tests step instead of sleeping. The one test clock of every module: relay-client and
+ * relay-dist get it through relay-queue's test jar.
+ */
 public final class MutableClock extends Clock {
     private final AtomicReference<Instant> now;
 
