@@ -1,5 +1,6 @@
 package dev.relay.dist;
 
+import ch.qos.logback.classic.LoggerContext;
 import dev.relay.dist.cli.ExitCodes;
 import dev.relay.dist.cli.Version;
 import dev.relay.dist.config.ConfigException;
@@ -54,6 +55,9 @@ public final class RelayMain implements Callable<Integer> {
 
     public static void main(String[] args) {
         int code = commandLine(System.getenv()).execute(args);
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+            logging.stop(); // writes the log lines still queued (StdoutAppender) before the JVM ends
+        }
         System.exit(code);
     }
 
