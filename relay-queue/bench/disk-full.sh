@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Issue 2 section 6, a real full disk: mounts a 3 MiB tmpfs (needs root), fills a queue on it with
-# 64 KiB messages until an enqueue fails, then copies the database to a roomy folder, reopens it
-# and counts the messages: every acknowledged one must be there and whole, the failed one absent.
+# 64 KiB messages until an enqueue fails, frees 512 KiB of that file system and enqueues again in
+# the same process (the queue must open the database H2 closed by itself), then copies the database
+# to a roomy folder, reopens it and counts the messages: every acknowledged one must be there and
+# whole, the failed one absent.
 #
 # Usage (from the repository root, as root):
 #   ./mvnw -B -q -pl relay-queue -am test-compile     # once

@@ -63,6 +63,16 @@ final class Faults {
         return new QueueException(Kind.IO, what + " failed on " + file + ": " + e.getMessage(), e);
     }
 
+    /** Whether H2 had closed the database (after a write it could not do) when {@code e} happened. */
+    static boolean closedByH2(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException s && s.getErrorCode() == ErrorCode.DATABASE_IS_CLOSED) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static QueueException diskFull(Path file, Throwable e) {
         return new QueueException(Kind.STORAGE_FULL, "no space left for the queue database " + file
                 + ": free disk space on that file system (the message was not accepted)", e);

@@ -58,6 +58,8 @@ final class GroupCommitWriter {
     }
 
     private final DataSource dataSource;
+    /** A failure as the queue reports it (and the queue's recovery when H2 closed the database). */
+    private final java.util.function.BiFunction<String, Exception, QueueException> faults;
     private final Clock clock;
     private final java.nio.file.Path file;
     private final Lock claimGate;
@@ -72,7 +74,9 @@ final class GroupCommitWriter {
     private Connection connection;
 
     GroupCommitWriter(DataSource dataSource, Clock clock, java.nio.file.Path file, Lock claimGate,
-                      int maxGroupSize, int maxPending, String syncStatement) {
+                      int maxGroupSize, int maxPending, String syncStatement,
+                      java.util.function.BiFunction<String, Exception, QueueException> faults) {
+        this.faults = faults;
         this.dataSource = dataSource;
         this.clock = clock;
         this.file = file;
@@ -146,8 +150,8 @@ final class GroupCommitWriter {
                 write(group);
             } catch (RuntimeException | Error e) {
                 LOG.error("queue writer: unexpected failure", e);
-                failAll(group, Faults.onOperation("storing messages", e instanceof Exception x ? x
-                        : new IllegalStateException(e), file));
+                failAll(group, faults.apply("storing messages", e instanceof Exception x ? x
+                        : new IllegalStateException(e)));
             }
             group.clear();
         }
@@ -159,7 +163,7 @@ final class GroupCommitWriter {
         try {
             c = connection();
         } catch (SQLException e) {
-            failAll(group, Faults.onOperation("storing messages", e, file));
+            failAll(group, faults.apply("storing messages", e));
             return;
         }
         List<Pending> written = new ArrayList<>(group.size());
@@ -173,7 +177,7 @@ final class GroupCommitWriter {
                     written.add(p);
                 } catch (SQLException | IOException | RuntimeException e) {
                     c.rollback(savepoint);
-                    QueueException q = Faults.onOperation(p.id + ": storing the message", e, file);
+                    QueueException q = faults.apply(p.id + ": storing the message", e);
                     LOG.warn("{}: not stored: {}", p.id, q.getMessage());
                     p.future.completeExceptionally(q);
                 }
@@ -183,7 +187,7 @@ final class GroupCommitWriter {
             rollbackQuietly(c);
             closeConnection();
             group.removeIf(p -> p.future.isDone());
-            failAll(group, Faults.onOperation("storing messages", e, file));
+            failAll(group, faults.apply("storing messages", e));
             return;
         }
         if (written.isEmpty()) {
@@ -196,7 +200,7 @@ final class GroupCommitWriter {
             try (Statement s = c.createStatement()) {
                 s.execute(syncStatement);
             } catch (SQLException e) {
-                QueueException q = Faults.onOperation("syncing " + written.size() + " messages", e, file);
+                QueueException q = faults.apply("syncing " + written.size() + " messages", e);
                 LOG.error("queue writer: {}", q.getMessage());
                 undo(c, written);
                 failAll(written, q);
@@ -205,7 +209,7 @@ final class GroupCommitWriter {
         } catch (SQLException e) {
             rollbackQuietly(c);
             closeConnection();
-            failAll(written, Faults.onOperation("committing " + written.size() + " messages", e, file));
+            failAll(written, faults.apply("committing " + written.size() + " messages", e));
             return;
         } finally {
             claimGate.unlock();

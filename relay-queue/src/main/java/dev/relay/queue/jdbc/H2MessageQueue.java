@@ -147,6 +147,9 @@ public final class H2MessageQueue implements MessageQueue {
     private final JdbcQueueAdmin admin;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong lastPurge = new AtomicLong(Long.MIN_VALUE);
+    private static final long REOPEN_INTERVAL_NANOS = 1_000_000_000L;
+    private final AtomicLong lastReopen = new AtomicLong(System.nanoTime() - REOPEN_INTERVAL_NANOS);
+    private final AtomicLong reopens = new AtomicLong();
     final ReentrantLock outcomeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<PendingOutcomes> outcomesWaiting = new ConcurrentLinkedQueue<>();
     private final AtomicLong outcomeTransactions = new AtomicLong();
@@ -159,7 +162,7 @@ public final class H2MessageQueue implements MessageQueue {
         this.file = file;
         this.pool = pool;
         this.writer = new GroupCommitWriter(pool, clock, file, claimGate.writeLock(), settings.maxGroupSize(),
-                settings.maxPendingEnqueues(), SYNC);
+                settings.maxPendingEnqueues(), SYNC, this::fault);
         this.admin = new JdbcQueueAdmin(this);
     }
 
@@ -172,6 +175,11 @@ public final class H2MessageQueue implements MessageQueue {
      *                        H2 version, or its migration fails
      */
     public static H2MessageQueue open(QueueSettings settings, Clock clock) {
+        return open(settings, clock, "file");
+    }
+
+    /** {@link #open(QueueSettings, Clock)} on one of H2's file systems by its scheme (tests: a disk that fills up). */
+    static H2MessageQueue open(QueueSettings settings, Clock clock, String fileSystem) {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(clock, "clock");
         java.nio.file.Path dir = settings.dataDirectory().toAbsolutePath().normalize();
@@ -182,7 +190,7 @@ public final class H2MessageQueue implements MessageQueue {
             throw new QueueException(Kind.IO, "cannot create the queue folder " + dir + " (queue.directory): "
                     + e, e);
         }
-        String url = "jdbc:h2:file:" + dir.resolve(DATABASE_NAME) + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000"
+        String url = "jdbc:h2:" + fileSystem + ":" + dir.resolve(DATABASE_NAME) + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000"
                 + ";QUERY_CACHE_SIZE=" + QUERY_CACHE_SIZE + ";MAX_LENGTH_INPLACE_LOB=" + MAX_LENGTH_INPLACE_LOB;
         // The first session opens the file: its errors (locked, corrupt, other version) are reported
         // here, naming the file, before the pool is made.
@@ -291,7 +299,7 @@ public final class H2MessageQueue implements MessageQueue {
                 throw e;
             }
         } catch (SQLException e) {
-            throw Faults.onOperation("claim", e, file);
+            throw fault("claim", e);
         } finally {
             claimGate.readLock().unlock();
             claimLock.unlock();
@@ -434,7 +442,7 @@ public final class H2MessageQueue implements MessageQueue {
             return new BodyStream(blob.getBinaryStream(), blob, rs, ps, c);
         } catch (SQLException e) {
             closeAll(rs, ps, c);
-            throw new IOException(Faults.onOperation(id + ": reading the body", e, file).getMessage(), e);
+            throw new IOException(fault(id + ": reading the body", e).getMessage(), e);
         } catch (IOException | RuntimeException e) {
             closeAll(rs, ps, c);
             throw e;
@@ -506,7 +514,7 @@ public final class H2MessageQueue implements MessageQueue {
                         }
                         c.rollback(savepoint);
                         p.done().completeExceptionally(e instanceof SQLException x
-                                ? Faults.onOperation(p.id() + ": recording outcomes", x, file) : e);
+                                ? fault(p.id() + ": recording outcomes", x) : e);
                     }
                 }
                 c.commit();
@@ -517,7 +525,7 @@ public final class H2MessageQueue implements MessageQueue {
             }
         } catch (SQLException | RuntimeException e) {
             RuntimeException failure = e instanceof SQLException x
-                    ? Faults.onOperation("recording the outcomes of " + group.size() + " messages", x, file)
+                    ? fault("recording the outcomes of " + group.size() + " messages", x)
                     : (RuntimeException) e;
             for (PendingOutcomes p : group) {
                 p.done().completeExceptionally(failure);
@@ -682,7 +690,7 @@ public final class H2MessageQueue implements MessageQueue {
             }
             c.commit();
         } catch (SQLException e) {
-            throw Faults.onOperation("removing messages past their retention", e, file);
+            throw fault("removing messages past their retention", e);
         }
         for (String qid : ids) {
             LOG.info("{}: removed", qid);
@@ -724,7 +732,7 @@ public final class H2MessageQueue implements MessageQueue {
             c.commit();
             return result;
         } catch (SQLException e) {
-            throw Faults.onOperation("nextDue", e, file);
+            throw fault("nextDue", e);
         }
     }
 
@@ -779,6 +787,42 @@ public final class H2MessageQueue implements MessageQueue {
         return new HikariDataSource(config);
     }
 
+    /**
+     * A failed operation as a {@link QueueException} naming the file and what to do, and, when H2
+     * closed the database under it, the start of the recovery (see {@link #reopenAfterH2Closed}).
+     */
+    QueueException fault(String what, Exception e) {
+        if (Faults.closedByH2(e)) {
+            reopenAfterH2Closed();
+        }
+        return Faults.onOperation(what, e, file);
+    }
+
+    /**
+     * H2 closes the database for good after a write it could not do (a full disk, an I/O error):
+     * every session of the pool is dead from then on, and without this the queue stayed unusable
+     * until a restart, even after the disk had room again. Evicting the pool's sessions makes the
+     * next operation open the file again, exactly as a restart would: what was committed and synced
+     * before the failure is there, what was not (and was never acknowledged) is not. If the disk is
+     * still full that operation fails as well and the next one tries again, at most once a second.
+     */
+    private void reopenAfterH2Closed() {
+        long now = System.nanoTime();
+        long last = lastReopen.get();
+        if (closed.get() || now - last < REOPEN_INTERVAL_NANOS || !lastReopen.compareAndSet(last, now)) {
+            return;
+        }
+        LOG.warn("queue: H2 closed the database {} after a failed write; it is opened again for the next operation",
+                file);
+        reopens.incrementAndGet();
+        pool.getHikariPoolMXBean().softEvictConnections(); // idle ones now, borrowed ones when given back
+    }
+
+    /** How often the reopen is tried (tests). */
+    long reopens() {
+        return reopens.get();
+    }
+
     java.nio.file.Path dbFile() {
         return file;
     }
@@ -798,7 +842,7 @@ public final class H2MessageQueue implements MessageQueue {
                 throw e;
             }
         } catch (SQLException e) {
-            throw Faults.onOperation("update", e, file);
+            throw fault("update", e);
         }
     }
 

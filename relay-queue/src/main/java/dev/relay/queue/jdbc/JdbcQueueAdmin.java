@@ -114,7 +114,7 @@ final class JdbcQueueAdmin implements QueueAdmin {
             }
             return views;
         } catch (SQLException e) {
-            throw Faults.onOperation("listing the queue", e, queue.dbFile());
+            throw queue.fault("listing the queue", e);
         }
     }
 
@@ -162,7 +162,7 @@ final class JdbcQueueAdmin implements QueueAdmin {
             }
             c.commit();
         } catch (SQLException e) {
-            throw Faults.onOperation(id + ": show", e, queue.dbFile());
+            throw queue.fault(id + ": show", e);
         }
         String headers;
         try (InputStream in = queue.openBody(id)) {
@@ -216,7 +216,7 @@ final class JdbcQueueAdmin implements QueueAdmin {
                 }
                 c.commit();
             } catch (SQLException e) {
-                throw Faults.onOperation("retry all", e, queue.dbFile());
+                throw queue.fault("retry all", e);
             }
             after = batch.get(batch.size() - 1);
             if (progress != null) {
@@ -260,7 +260,7 @@ final class JdbcQueueAdmin implements QueueAdmin {
             }
             c.commit();
         } catch (SQLException e) {
-            throw Faults.onOperation("delete", e, queue.dbFile());
+            throw queue.fault("delete", e);
         }
         for (String id : deleted) {
             LOG.info("{}: removed (deleted by the administrator)", id);
@@ -318,7 +318,7 @@ final class JdbcQueueAdmin implements QueueAdmin {
             }
             c.commit();
         } catch (SQLException e) {
-            throw Faults.onOperation("stats", e, queue.dbFile());
+            throw queue.fault("stats", e);
         }
         return new QueueStats(byState, byHop, buckets, histogram);
     }

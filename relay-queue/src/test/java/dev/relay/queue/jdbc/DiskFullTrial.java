@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * The program of {@code relay-queue/bench/disk-full.sh} (a real full disk needs a small file system,
  * so it is not a unit test). {@code DIR fill} enqueues 64 KiB messages into a queue on a small file
  * system until one fails, and prints the failure (kind and message), what the next enqueue gives,
- * and {@code ACKED n}. {@code DIR check} reopens the queue (copied to a roomy place) and prints how
+ * then deletes a 512 KiB ballast file from that file system and enqueues again (up to five times, a
+ * second apart: the queue must recover without a restart), and prints {@code ACKED n}. {@code DIR check} reopens the queue (copied to a roomy place) and prints how
  * many messages are there and how many are whole.
  */
 public final class DiskFullTrial {
@@ -34,6 +35,8 @@ public final class DiskFullTrial {
 
     private static void fill(Path dir) throws Exception {
         H2MessageQueue q = H2MessageQueue.open(Fixtures.settings(dir), Clock.systemUTC());
+        Path ballast = dir.resolveSibling("ballast"); // freed after the failure, as an admin would
+        java.nio.file.Files.write(ballast, new byte[512 * 1024]);
         byte[] body = new byte[64 * 1024];
         Arrays.fill(body, (byte) 'x');
         int acked = 0;
@@ -54,6 +57,22 @@ public final class DiskFullTrial {
                 } catch (ExecutionException e2) {
                     System.out.println("next small enqueue: " + ((QueueException) e2.getCause()).kind() + " "
                             + e2.getCause().getMessage());
+                }
+                java.nio.file.Files.delete(ballast);
+                System.out.println("freed 512 KiB");
+                for (int t = 1; t <= 5; t++) {
+                    try {
+                        q.enqueue(new QueueId(String.format("AFTER%05d", t)),
+                                Fixtures.envelope("s@example.org", "after" + t + "@example.org"),
+                                Fixtures.body("after the disk was freed")).get(30, TimeUnit.SECONDS);
+                        acked++;
+                        System.out.println("enqueue " + t + " after freeing space: ok");
+                        break;
+                    } catch (ExecutionException e3) {
+                        System.out.println("enqueue " + t + " after freeing space: "
+                                + ((QueueException) e3.getCause()).kind() + " " + e3.getCause().getMessage());
+                        Thread.sleep(1000);
+                    }
                 }
                 break;
             }
