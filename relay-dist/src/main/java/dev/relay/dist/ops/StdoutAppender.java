@@ -172,7 +172,11 @@ public final class StdoutAppender extends UnsynchronizedAppenderBase<ILoggingEve
         bytes.reset();
         for (ILoggingEvent e : batch) {
             if (e != END) {
-                bytes.writeBytes(encoder.encode(e));
+                try {
+                    bytes.writeBytes(encoder.encode(e));
+                } catch (RuntimeException x) { // a converter that fails loses its line, not the writer
+                    addError("appender " + name + ": cannot format a log line of " + e.getLoggerName(), x);
+                }
             }
         }
         write(bytes);

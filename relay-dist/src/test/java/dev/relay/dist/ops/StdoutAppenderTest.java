@@ -187,6 +187,40 @@ class StdoutAppenderTest {
     }
 
     @Test
+    void aLineThatCannotBeFormattedIsReportedAndTheWriterGoesOnWithTheOthers() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder() {
+            @Override
+            public byte[] encode(ch.qos.logback.classic.spi.ILoggingEvent event) {
+                if (event.getFormattedMessage().contains("boom")) {
+                    throw new IllegalStateException("converter failed");
+                }
+                return super.encode(event);
+            }
+        };
+        encoder.setContext(context);
+        encoder.setPattern("%msg%n");
+        encoder.start();
+        StdoutAppender a = new StdoutAppender();
+        a.setContext(context);
+        a.setName("TEST");
+        a.setEncoder(encoder);
+        a.setOutputStream(out);
+        a.start();
+        log.addAppender(a);
+        log.setAdditive(false);
+
+        log.info("before");
+        log.info("boom");
+        log.info("after");
+        a.stop();
+
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("before\nafter\n");
+        assertThat(context.getStatusManager().getCopyOfStatusList())
+                .anyMatch(st -> st.getLevel() == Status.ERROR && st.getMessage().contains("cannot format"));
+    }
+
+    @Test
     void theLoggerWaitsNoLongerThanItTakesToQueueItsLine() throws Exception {
         HeldStream out = new HeldStream(); // standard output stuck, as a full pipe would be
         StdoutAppender a = appender(out, 64);
