@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Nothing is dropped: when {@code queueSize} lines wait (the output is stuck), a logging thread
  * waits for room, which is what {@code ConsoleAppender} did on every line. What a crash of the JVM
  * can lose is the lines queued at that instant (those of the last few milliseconds; Postfix's
- * lines in the syslog socket buffer are in the same position); {@link #stop()}, which the relay calls as it
- * exits, writes every queued line first.
+ * lines in the syslog socket buffer are in the same position); {@link #stop()}, which the relay
+ * calls as it exits, writes every queued line first.
  */
 public final class StdoutAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     /** Put in the queue by {@link #stop()}: the writer writes what came before it and ends. */

@@ -250,8 +250,10 @@ class StdoutAppenderTest {
     void theCommentedOutFileSampleOfTheShippedConfigurationWorksAsWritten(@TempDir Path dir) throws Exception {
         String shipped = Files.readString(Path.of("src/main/dist/conf/logback.xml"));
         int from = shipped.indexOf("  <appender name=\"FILE\"");
-        String sample = shipped.substring(from, shipped.indexOf("-->", from)).replace("/var/log/relay", dir.toString());
-        String conversions = shipped.lines().filter(l -> l.contains("<conversionRule")).collect(Collectors.joining("\n"));
+        String sample = shipped.substring(from, shipped.indexOf("-->", from))
+                .replace("/var/log/relay", dir.toString());
+        String conversions = shipped.lines().filter(l -> l.contains("<conversionRule"))
+                .collect(Collectors.joining("\n"));
         String xml = "<configuration>\n" + conversions + "\n" + sample
                 + "<root level=\"INFO\"><appender-ref ref=\"FILE_ASYNC\"/></root>\n</configuration>\n";
         JoranConfigurator configurator = new JoranConfigurator();
@@ -262,7 +264,8 @@ class StdoutAppenderTest {
         context.getLogger("dev.relay.client.delivery.DeliveryEngine").info("ABC123: to=<u@example.org>, status=sent");
         context.stop(); // drains the AsyncAppender
         assertThat(Files.readString(dir.resolve("relay.log")))
-                .matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z relay/smtp\\[[^]]+\\]: ABC123: to=<u@example.org>, status=sent\\n");
+                .matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z relay/smtp\\[[^]]+\\]: "
+                        + "ABC123: to=<u@example.org>, status=sent\\n");
     }
 
     /** Blocks its first write until released; records every write's bytes as one string. */

@@ -89,6 +89,7 @@ public final class H2MessageQueue implements MessageQueue {
     private static final String SYNC = "CHECKPOINT SYNC";
     private static final SecureRandom TOKENS = new SecureRandom();
     private static final long PURGE_INTERVAL_MILLIS = 60_000;
+    private static final long REOPEN_INTERVAL_NANOS = 1_000_000_000L;
     private static final int MAX_CLAIM_ROUNDS = 4;
     /** Messages whose outcomes one transaction records at most. */
     private static final int MAX_OUTCOME_GROUP = 256;
@@ -147,7 +148,6 @@ public final class H2MessageQueue implements MessageQueue {
     private final JdbcQueueAdmin admin;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong lastPurge = new AtomicLong(Long.MIN_VALUE);
-    private static final long REOPEN_INTERVAL_NANOS = 1_000_000_000L;
     private final AtomicLong lastReopen = new AtomicLong(System.nanoTime() - REOPEN_INTERVAL_NANOS);
     private final AtomicLong reopens = new AtomicLong();
     final ReentrantLock outcomeLock = new ReentrantLock();
@@ -190,7 +190,8 @@ public final class H2MessageQueue implements MessageQueue {
             throw new QueueException(Kind.IO, "cannot create the queue folder " + dir + " (queue.directory): "
                     + e, e);
         }
-        String url = "jdbc:h2:" + fileSystem + ":" + dir.resolve(DATABASE_NAME) + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000"
+        String url = "jdbc:h2:" + fileSystem + ":" + dir.resolve(DATABASE_NAME)
+                + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000"
                 + ";QUERY_CACHE_SIZE=" + QUERY_CACHE_SIZE + ";MAX_LENGTH_INPLACE_LOB=" + MAX_LENGTH_INPLACE_LOB;
         // The first session opens the file: its errors (locked, corrupt, other version) are reported
         // here, naming the file, before the pool is made.
