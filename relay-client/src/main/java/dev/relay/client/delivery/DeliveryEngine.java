@@ -8,7 +8,6 @@ import dev.relay.client.routing.Router;
 import dev.relay.client.routing.Target;
 import dev.relay.client.routing.TargetResolver;
 import dev.relay.client.transport.OutboundRecipient;
-import dev.relay.client.transport.RecipientResult;
 import dev.relay.client.transport.SmtpTransport;
 import dev.relay.client.transport.Transaction;
 import dev.relay.client.transport.TransactionResult;
@@ -537,6 +536,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private void runRemote(Destination d) {
         SmtpTransport.Connection conn = null;
         Resolution resolution = null;
+        List<Target> targets = List.of();
         try {
             Job job = nextJob(d, Duration.ZERO);
             while (job != null) {
@@ -562,7 +562,7 @@ public final class DeliveryEngine implements AutoCloseable {
                         deferJob(job, f.reply(), "none", null);
                         return;
                     }
-                    List<Target> targets = ((Resolution.Targets) resolution).targets();
+                    targets = ((Resolution.Targets) resolution).targets();
                     TransportException last = null;
                     for (Target t : targets) {
                         try {
@@ -584,7 +584,7 @@ public final class DeliveryEngine implements AutoCloseable {
                     }
                     open.add(conn);
                 }
-                runTransaction(conn, job);
+                runTransaction(conn, job, d.hop, targets);
                 if (state != State.RUNNING) {
                     break;
                 }
@@ -602,7 +602,61 @@ public final class DeliveryEngine implements AutoCloseable {
         conn.close();
     }
 
-    private void runTransaction(SmtpTransport.Connection conn, Job job) {
+    /**
+     * Sends one job over {@code conn} and records the outcome. A recipient that got a temporary
+     * reply (4xx, or the connection lost) from a server that is not the last of {@code targets}
+     * is tried once more on the next server that answers, as Postfix's smtp client does (a
+     * backup MX takes what a greylisting or busy primary defers); that server's reply is final.
+     */
+    private void runTransaction(SmtpTransport.Connection conn, Job job, NextHop hop, List<Target> targets) {
+        Instant at = clock.instant();
+        int index = targets.indexOf(conn.target());
+        Sent first = send(conn, job, index >= 0 && index < targets.size() - 1);
+        List<Done> done = first.decided();
+        if (!first.retry().isEmpty()) {
+            SmtpTransport.Connection backup = connectAny(targets.subList(index + 1, targets.size()), hop);
+            if (backup == null) {
+                done.addAll(first.retryReplies()); // no other server answered: the first one's replies stand
+            } else {
+                open.add(backup);
+                try {
+                    done.addAll(send(backup, new Job(job.message, job.reversePath, first.retry()), false).decided());
+                } finally {
+                    close(backup);
+                }
+            }
+        }
+        finish(job.message, done, at);
+    }
+
+    /** A session with the first of {@code targets} that completes the greeting and EHLO, or null. */
+    private SmtpTransport.Connection connectAny(List<Target> targets, NextHop hop) {
+        for (Target t : targets) {
+            try {
+                SmtpTransport.Connection c = transport.connect(t, hop);
+                connectionsOpened.increment();
+                return c;
+            } catch (TransportException e) {
+                connectionsFailed.increment();
+                LOG.debug("delivery: backup server {}: {}", t, e.reply());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * What one transaction did: the recipients it decided, and (when a backup server follows) those
+     * it left for that server, with the replies that stand if no backup server answers.
+     */
+    private record Sent(List<Done> decided, List<Item> retry, List<Done> retryReplies) {
+    }
+
+    /**
+     * One transaction. With {@code backupFollows}, a recipient with a temporary reply (4xx, or the
+     * connection lost) is left for the next server, as Postfix's smtp client does: a backup MX
+     * takes what a greylisting or busy primary defers. The backup's reply is final.
+     */
+    private Sent send(SmtpTransport.Connection conn, Job job, boolean backupFollows) {
         ClaimedMessage m = job.message;
         List<OutboundRecipient> rcpts = new ArrayList<>(job.items.size());
         for (Item item : job.items) {
@@ -610,19 +664,26 @@ public final class DeliveryEngine implements AutoCloseable {
         }
         Transaction tx = new Transaction(job.reversePath, m.envelope().parameters(), rcpts, m.size(),
                 () -> queue.openBody(m.id()));
-        Instant at = clock.instant();
         long t0 = System.nanoTime();
         TransactionResult result = conn.send(tx);
         transactionTimer.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
         Target target = conn.target();
-        List<Done> done = new ArrayList<>(job.items.size());
+        Sent sent = new Sent(new ArrayList<>(job.items.size()), new ArrayList<>(), new ArrayList<>());
         for (int i = 0; i < job.items.size(); i++) {
             Item item = job.items.get(i);
-            RecipientResult r = result.recipients().get(i);
-            done.add(Done.of(item.recipient, r.reply(), target.toString(), target.hostName(), result.dsnOffered(),
-                    item.sentAs, false));
+            SmtpReply reply = result.recipients().get(i).reply();
+            Done d = Done.of(item.recipient, reply, target.toString(), target.hostName(), result.dsnOffered(),
+                    item.sentAs, false);
+            if (backupFollows && reply.isTransient()) {
+                LOG.info("{}: to={}: {} said: {}; trying the next server", m.id(), item.sentAs, target,
+                        oneLine(reply.toString()));
+                sent.retry().add(item);
+                sent.retryReplies().add(d);
+            } else {
+                sent.decided().add(d);
+            }
         }
-        finish(m, done, at);
+        return sent;
     }
 
     private void markDown(Destination d, SmtpReply why) {

@@ -48,10 +48,17 @@ final class EngineHarness implements AutoCloseable {
 
     EngineHarness(java.nio.file.Path dir, String routes, SourceRouteMode mode, DeliverySettings settings,
                   TransportSettings transportSettings, RetrySettings retrySettings) throws Exception {
+        this(dir, routes, mode, settings, transportSettings, retrySettings, null);
+    }
+
+    /** The same with {@code dns} for MX and address lookups (null: route table literals only). */
+    EngineHarness(java.nio.file.Path dir, String routes, SourceRouteMode mode, DeliverySettings settings,
+                  TransportSettings transportSettings, RetrySettings retrySettings,
+                  dev.relay.client.routing.Dns dns) throws Exception {
         queue = H2MessageQueue.open(QueueSettings.defaults(dir), clock);
         router = new Router(new RoutingSettings("relay.test", Set.of("alias.relay.test"), Set.of(), mode),
                 RouteTable.parse(routes, "routes"));
-        TargetResolver resolver = new TargetResolver(null, router.settings().ourNames(), new Random(1), 5);
+        TargetResolver resolver = new TargetResolver(dns, router.settings().ourNames(), new Random(1), 5);
         SmtpTransport transport = new SmtpTransport(transportSettings, "relay.test",
                 new OutboundTls(OutboundTlsSettings.defaults()), null);
         RetryPolicy retry = new RetryPolicy(retrySettings, clock, new Random(7));

@@ -63,7 +63,12 @@ public final class FaultySmtpServer implements AutoCloseable {
     private final AtomicInteger peak = new AtomicInteger();
 
     public FaultySmtpServer() throws IOException {
-        server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        this(InetAddress.getLoopbackAddress(), 0);
+    }
+
+    /** A server on {@code address}:{@code port} (0: any free port), e.g. two MX hosts on one port. */
+    public FaultySmtpServer(InetAddress address, int port) throws IOException {
+        server = new ServerSocket(port, 50, address);
         Thread t = new Thread(this::acceptLoop, "faulty-smtp-accept");
         t.setDaemon(true);
         t.start();
