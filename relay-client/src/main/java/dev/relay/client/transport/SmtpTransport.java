@@ -78,6 +78,7 @@ import org.apache.commons.net.smtp.SMTPConnectionClosedException;
  * server today, so the rare refusal is better reported to the sender than silently rewritten.
  */
 public final class SmtpTransport {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SmtpTransport.class);
 
     private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "smtp-write-watchdog");
@@ -125,6 +126,21 @@ public final class SmtpTransport {
      */
     public Connection connect(Target target, NextHop hop) throws TransportException {
         TlsPolicy policy = tls.effective(hop.tls());
+        try {
+            return open(target, hop, policy);
+        } catch (TransportException e) {
+            // Opportunistic TLS that fails after STARTTLS (a handshake neither side can finish)
+            // is tried again in clear at once, as Postfix does at its "may" level; never with
+            // credentials to send (they go only over TLS), never under tls=required.
+            if (policy != TlsPolicy.OPPORTUNISTIC || !e.tlsSetupFailed() || hop.auth() != null) {
+                throw e;
+            }
+            LOG.info("{}; trying again without TLS (opportunistic TLS)", e.reply().text());
+            return open(target, hop, TlsPolicy.NONE);
+        }
+    }
+
+    private Connection open(Target target, NextHop hop, TlsPolicy policy) throws TransportException {
         OutboundTls.Client client = tls.newClient(policy, target.hostName());
         Session session = new Session(client, live);
         session.replyAllowance = settings.maxReplyBytes();
@@ -184,12 +200,13 @@ public final class SmtpTransport {
         } catch (SMTPConnectionClosedException e) {
             SmtpReply reply = replyOf(client, SmtpReply.of(421, "4.4.2", target + " closed the connection"));
             session.disconnectQuietly();
-            throw new TransportException(reply, false, e);
+            throw new TransportException(reply, false, phase.contains("STARTTLS"), e);
         } catch (IOException e) {
             session.disconnectQuietly();
             String status = e instanceof SSLException ? "4.7.5" : "4.4.2";
             throw new TransportException(SmtpReply.of(421, status,
-                    "lost connection with " + target + " during " + phase + ": " + describe(e)), false, e);
+                    "lost connection with " + target + " during " + phase + ": " + describe(e)), false,
+                    phase.contains("STARTTLS"), e);
         }
     }
 

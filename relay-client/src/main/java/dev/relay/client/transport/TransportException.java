@@ -12,11 +12,22 @@ public final class TransportException extends Exception {
 
     private final transient SmtpReply reply;
     private final boolean connectFailed;
+    private final boolean tlsSetupFailed;
 
     public TransportException(SmtpReply reply, boolean connectFailed, Throwable cause) {
+        this(reply, connectFailed, false, cause);
+    }
+
+    TransportException(SmtpReply reply, boolean connectFailed, boolean tlsSetupFailed, Throwable cause) {
         super(reply.toString(), cause);
         this.reply = reply;
         this.connectFailed = connectFailed;
+        this.tlsSetupFailed = tlsSetupFailed;
+    }
+
+    /** The session broke between STARTTLS and the EHLO that follows it (a failed TLS handshake). */
+    public boolean tlsSetupFailed() {
+        return tlsSetupFailed;
     }
 
     public SmtpReply reply() {

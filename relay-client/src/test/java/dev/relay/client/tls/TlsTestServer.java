@@ -112,6 +112,8 @@ final class TlsTestServer implements AutoCloseable {
     final List<String> commands = new CopyOnWriteArrayList<>();
     /** Offer PIPELINING in EHLO (the commands are answered in order either way). */
     volatile boolean pipelining;
+    /** Answer STARTTLS with 220, then send bytes that are not TLS and hang up (a broken TLS stack). */
+    volatile boolean brokenTls;
 
     TlsTestServer(SSLContext tls, boolean implicit, boolean offerStartTls) throws Exception {
         this.tls = tls;
@@ -165,6 +167,10 @@ final class TlsTestServer implements AutoCloseable {
                                 + "250-AUTH PLAIN LOGIN\r\n250 8BITMIME");
                         case "STARTTLS" -> {
                             write(out, "220 2.0.0 go ahead");
+                            if (brokenTls) {
+                                write(out, "this is not a TLS record");
+                                return;
+                            }
                             s = upgrade(s);
                             secure = true;
                             continue session;

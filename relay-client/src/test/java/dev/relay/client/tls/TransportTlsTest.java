@@ -111,6 +111,45 @@ class TransportTlsTest {
     }
 
     @Test
+    void opportunisticTriesAgainInClearAtOnceWhenTheTlsHandshakeFails() throws Exception {
+        try (TlsTestServer server = new TlsTestServer(trusted.serverContext("mx.test"), false, true)) {
+            server.brokenTls = true;
+            TransactionResult r = deliver(transport(TlsPolicy.OPPORTUNISTIC, null), target("mx.test", server.port()),
+                    hop(server.port(), null, null));
+            assertThat(r.recipients().get(0)).isInstanceOf(RecipientResult.Delivered.class);
+            // first session: EHLO, STARTTLS, broken handshake; second: EHLO and the mail in clear
+            assertThat(server.commands).containsSubsequence("STARTTLS", "MAIL FROM:<s@src.test>")
+                    .noneMatch(l -> l.startsWith("TLS "));
+            assertThat(server.commands.stream().filter(l -> l.startsWith("EHLO"))).hasSize(2);
+            assertThat(server.commands.stream().filter(l -> l.equals("STARTTLS"))).hasSize(1);
+        }
+    }
+
+    @Test
+    void requiredNeverFallsBackToClearWhenTheTlsHandshakeFails() throws Exception {
+        try (TlsTestServer server = new TlsTestServer(trusted.serverContext("mx.test"), false, true)) {
+            server.brokenTls = true;
+            assertThatThrownBy(() -> deliver(transport(TlsPolicy.OPPORTUNISTIC, null), target("mx.test", server.port()),
+                    hop(server.port(), TlsPolicy.REQUIRED, null)))
+                    .isInstanceOf(TransportException.class)
+                    .satisfies(e -> assertThat(((TransportException) e).reply().code()).isEqualTo(421));
+            assertThat(server.commands).noneMatch(l -> l.contains("MAIL"));
+        }
+    }
+
+    @Test
+    void aRouteWithCredentialsNeverFallsBackToClearWhenTheTlsHandshakeFails() throws Exception {
+        try (TlsTestServer server = new TlsTestServer(trusted.serverContext("mx.test"), false, true)) {
+            server.brokenTls = true;
+            assertThatThrownBy(() -> deliver(transport(TlsPolicy.OPPORTUNISTIC, null), target("mx.test", server.port()),
+                    hop(server.port(), TlsPolicy.OPPORTUNISTIC, "smarthost")))
+                    .isInstanceOf(TransportException.class);
+            assertThat(server.commands).noneMatch(l -> l.contains("MAIL") || l.startsWith("AUTH"));
+            assertThat(server.commands.stream().filter(l -> l.startsWith("EHLO"))).hasSize(1);
+        }
+    }
+
+    @Test
     void pipelinedCommandsAndContentGoThroughTheTlsStreamAfterStartTls() throws Exception {
         for (boolean pipelining : new boolean[] {true, false}) {
             try (TlsTestServer server = new TlsTestServer(trusted.serverContext("mx.test"), false, true)) {
