@@ -51,7 +51,6 @@ final class GroupCommitWriter {
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String INSERT_RECIPIENT = "INSERT INTO recipient (queue_id, seq, forward_path, orcpt,"
             + " notify, state, attempts, next_attempt, delay_notice_sent) VALUES (?, ?, ?, ?, ?, 'QUEUED', 0, ?, FALSE)";
-    private static final String DELETE_MESSAGE = "DELETE FROM message WHERE queue_id = ?";
 
     /** One enqueue waiting for the writer. */
     private record Pending(QueueId id, Envelope envelope, MessageBody body, CompletableFuture<Void> future) {
@@ -261,7 +260,7 @@ final class GroupCommitWriter {
 
     /** After a failed sync: the rows are committed (maybe not on disk); take them back. */
     private void undo(Connection c, List<Pending> written) {
-        try (PreparedStatement d = c.prepareStatement(DELETE_MESSAGE)) {
+        try (PreparedStatement d = c.prepareStatement(H2MessageQueue.DELETE_MESSAGE)) {
             for (Pending p : written) {
                 d.setString(1, p.id.value());
                 d.addBatch();

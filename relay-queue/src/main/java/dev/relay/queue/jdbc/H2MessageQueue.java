@@ -131,7 +131,8 @@ public final class H2MessageQueue implements MessageQueue {
             + " outcome, code, status, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
     private static final String OPEN_RECIPIENTS = "SELECT id FROM recipient WHERE queue_id = ?"
             + " AND state IN ('QUEUED', 'DEFERRED', 'HELD')";
-    private static final String DELETE_MESSAGE = "DELETE FROM message WHERE queue_id = ?";
+    /** Removes a message; its recipients and attempts go with it (ON DELETE CASCADE). */
+    static final String DELETE_MESSAGE = "DELETE FROM message WHERE queue_id = ?";
     private static final String COUNT_OPEN = "SELECT COUNT(*) FROM recipient WHERE queue_id = ?"
             + " AND state IN ('QUEUED', 'DEFERRED', 'HELD')";
     private static final String RELEASE_LEASE = "UPDATE recipient SET lease_owner = NULL, lease_until = NULL,"
