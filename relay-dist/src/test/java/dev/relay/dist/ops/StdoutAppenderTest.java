@@ -46,7 +46,11 @@ class StdoutAppenderTest {
     }
 
     private StdoutAppender appender(OutputStream out, int queueSize, int lingerMillis) {
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        return appender(out, queueSize, lingerMillis, new PatternLayoutEncoder());
+    }
+
+    /** A started appender with {@code encoder} (set up here with the pattern %msg%n) on the test logger. */
+    private StdoutAppender appender(OutputStream out, int queueSize, int lingerMillis, PatternLayoutEncoder encoder) {
         encoder.setContext(context);
         encoder.setPattern("%msg%n");
         encoder.start();
@@ -198,17 +202,7 @@ class StdoutAppenderTest {
                 return super.encode(event);
             }
         };
-        encoder.setContext(context);
-        encoder.setPattern("%msg%n");
-        encoder.start();
-        StdoutAppender a = new StdoutAppender();
-        a.setContext(context);
-        a.setName("TEST");
-        a.setEncoder(encoder);
-        a.setOutputStream(out);
-        a.start();
-        log.addAppender(a);
-        log.setAdditive(false);
+        StdoutAppender a = appender(out, 8192, 5, encoder);
 
         log.info("before");
         log.info("boom");
