@@ -8,8 +8,9 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A clock tests step instead of sleeping. The one test clock of every module: relay-client and
- * relay-dist get it through relay-queue's test jar.
+ * A clock tests step instead of sleeping, shared by every module: relay-client and relay-dist get
+ * it through relay-queue's test jar. (relay-dist's UnreachableNextHopBounceTest keeps a StepClock
+ * of its own on purpose: that one also moves with real time, for a whole running relay.)
  */
 public final class MutableClock extends Clock {
     private final AtomicReference<Instant> now;
