@@ -191,7 +191,9 @@ public final class H2MessageQueue implements MessageQueue {
             throw new QueueException(Kind.IO, "cannot create the queue folder " + dir + " (queue.directory): "
                     + e, e);
         }
-        String url = "jdbc:h2:" + fileSystem + ":" + dir.resolve(DATABASE_NAME)
+        // H2 opens the store through RecoveringFileSystem, which first makes a file that a crash
+        // left behind open at its newest complete version (see StoreRecovery: an H2 defect).
+        String url = "jdbc:h2:" + RecoveringFileSystem.prefix() + fileSystem + ":" + dir.resolve(DATABASE_NAME)
                 + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000"
                 + ";QUERY_CACHE_SIZE=" + QUERY_CACHE_SIZE + ";MAX_LENGTH_INPLACE_LOB=" + MAX_LENGTH_INPLACE_LOB;
         // The first session opens the file: its errors (locked, corrupt, other version) are reported
