@@ -831,6 +831,28 @@ public final class H2MessageQueue implements MessageQueue {
         return file;
     }
 
+    /**
+     * Makes every commit so far durable, as a group commit does for new messages. For what an
+     * administrator changes (delete, hold, release, bounce): once relayctl says it is done, a crash
+     * must not undo it (a deleted message must not come back and be delivered after all).
+     */
+    void sync(Connection c) throws SQLException {
+        try (java.sql.Statement st = c.createStatement()) {
+            st.execute(SYNC);
+        }
+    }
+
+    /** {@link #update}, then {@link #sync}: for the administrator's changes. */
+    int updateDurably(String sql, Object... args) {
+        int n = update(sql, args);
+        try (Connection c = connection()) {
+            sync(c);
+        } catch (SQLException e) {
+            throw fault("sync", e);
+        }
+        return n;
+    }
+
     /** Runs one update statement with positional arguments in its own transaction; returns the count. */
     int update(String sql, Object... args) {
         try (Connection c = connection()) {

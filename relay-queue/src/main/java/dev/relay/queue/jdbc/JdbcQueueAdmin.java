@@ -259,6 +259,7 @@ final class JdbcQueueAdmin implements QueueAdmin {
                 ps.executeUpdate();
             }
             c.commit();
+            queue.sync(c); // a deleted message stays deleted after a crash
         } catch (SQLException e) {
             throw queue.fault("delete", e);
         }
@@ -370,7 +371,7 @@ final class JdbcQueueAdmin implements QueueAdmin {
         }
         List<Object> args = new ArrayList<>(List.of(leading));
         ids.forEach(i -> args.add(i.value()));
-        return queue.update(String.format(sqlFormat, Rows.marks(ids.size())), args.toArray());
+        return queue.updateDurably(String.format(sqlFormat, Rows.marks(ids.size())), args.toArray());
     }
 
     private static PreparedStatement prepare(Connection c, String sql, List<?> args) throws SQLException {

@@ -17,10 +17,11 @@ final class ChildJvm implements AutoCloseable {
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final List<String> all = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final Thread reader;
 
     private ChildJvm(Process process) {
         this.process = process;
-        Thread reader = new Thread(() -> {
+        reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 String line;
@@ -37,6 +38,17 @@ final class ChildJvm implements AutoCloseable {
     }
 
     static ChildJvm start(List<String> jvmOptions, String... args) throws IOException {
+        return startMain(jvmOptions, QueueChild.class, args);
+    }
+
+    /** A child JVM running {@code main} of another class of the test class path. */
+    static ChildJvm startMain(List<String> jvmOptions, Class<?> main, String... args) throws IOException {
+        return startMain(jvmOptions, null, main, args);
+    }
+
+    /** The same, with the child's standard error (its log) appended to {@code errorLog} instead of mixed in. */
+    static ChildJvm startMain(List<String> jvmOptions, java.io.File errorLog, Class<?> main, String... args)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
@@ -45,9 +57,15 @@ final class ChildJvm implements AutoCloseable {
         if (Fixtures.MODE != null) {
             cmd.add("-Drelay.queue.h2mode=" + Fixtures.MODE);
         }
-        cmd.add(QueueChild.class.getName());
+        cmd.add(main.getName());
         cmd.addAll(List.of(args));
-        return new ChildJvm(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (errorLog == null) {
+            pb.redirectErrorStream(true);
+        } else {
+            pb.redirectError(ProcessBuilder.Redirect.appendTo(errorLog));
+        }
+        return new ChildJvm(pb.start());
     }
 
     /** Waits for a line starting with {@code prefix}; fails with the child's output otherwise. */
@@ -57,6 +75,7 @@ final class ChildJvm implements AutoCloseable {
             long left = deadline - System.nanoTime();
             String line = left <= 0 ? null : lines.poll(left, TimeUnit.NANOSECONDS);
             if (line == null) {
+                threadDump();
                 throw new AssertionError("child did not print \"" + prefix + "\" within " + timeout + "; alive="
                         + process.isAlive() + ", output:\n" + String.join("\n", all));
             }
@@ -66,10 +85,30 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** SIGQUIT: a child that hangs prints its threads into the output the failure shows. */
+    private void threadDump() throws InterruptedException {
+        if (process.isAlive()) {
+            try {
+                new ProcessBuilder("kill", "-QUIT", Long.toString(process.pid())).start().waitFor();
+                Thread.sleep(1000);
+            } catch (IOException e) {
+                all.add("(no thread dump: " + e + ")");
+            }
+        }
+    }
+
     /** SIGKILL, as {@code kill -9}. */
     void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
+        reader.join(30_000); // every line the child wrote before it died
+    }
+
+    /** Every line the child printed so far (all of them, after {@link #kill}). */
+    List<String> lines() {
+        synchronized (all) {
+            return new ArrayList<>(all);
+        }
     }
 
     int waitFor(Duration timeout) throws InterruptedException {
