@@ -154,6 +154,13 @@ public final class H2MessageQueue implements MessageQueue {
     final ReentrantLock outcomeLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<PendingOutcomes> outcomesWaiting = new ConcurrentLinkedQueue<>();
     private final AtomicLong outcomeTransactions = new AtomicLong();
+    /**
+     * Set while leases left by a failure may be in the file: at open until they were released and
+     * synced, and after H2 closed the database (a full disk) until its file was opened again and
+     * they were released. Claims clear it first; a stop skips the release while it is set (the next
+     * open releases every lease anyway), instead of waiting for a database that cannot open.
+     */
+    private volatile boolean leftLeases = true;
     /** Tests only: runs before each message's outcomes are recorded, inside its savepoint. */
     volatile java.util.function.Consumer<QueueId> beforeOutcome;
 
@@ -236,10 +243,7 @@ public final class H2MessageQueue implements MessageQueue {
         }
         H2MessageQueue queue = new H2MessageQueue(settings, clock, file, pool);
         try {
-            int released = queue.update(RELEASE_LEASE, clock.millis());
-            if (released > 0) {
-                LOG.info("queue: released {} leases left by a previous run", released);
-            }
+            queue.releaseLeftLeases("by a previous run");
             queue.purgeRetained(true);
         } catch (RuntimeException e) {
             pool.close();
@@ -247,6 +251,32 @@ public final class H2MessageQueue implements MessageQueue {
         }
         queue.writer.start();
         return queue;
+    }
+
+    /**
+     * Gives back every lease in the file and syncs, when {@link #leftLeases} says there may be some
+     * that no live claimer holds. Only this process uses the file (H2's lock), so at open every lease
+     * is left over. After H2 closed the database under running deliveries their leases may be gone
+     * with the unwritten part of the file, or still there: they are given back too, so the recipients
+     * are not stuck for the whole lease; a delivery that was under way may then be repeated (at least
+     * once). On a disk that is still full this fails, and the next claim tries again.
+     */
+    private void releaseLeftLeases(String by) {
+        if (!leftLeases) {
+            return;
+        }
+        try {
+            int released = updateDurably(RELEASE_LEASE, clock.millis());
+            leftLeases = false;
+            if (released > 0) {
+                LOG.info("queue: released {} leases left {}", released, by);
+            }
+        } catch (QueueException e) {
+            if (e.kind() != Kind.STORAGE_FULL && e.kind() != Kind.CLOSED) {
+                throw e;
+            }
+            LOG.warn("queue: the leases left {} are released once the disk has room: {}", by, e.getMessage());
+        }
     }
 
     /** The database file. */
@@ -288,6 +318,7 @@ public final class H2MessageQueue implements MessageQueue {
             return List.of();
         }
         Duration l = lease == null ? settings.defaultLease() : lease;
+        releaseLeftLeases("after a failed write");
         // Claimers of one process take turns: they would only wait for each other's row locks in
         // the database and win nothing from the same candidates. Claimers in other processes (a
         // shared PostgreSQL queue) are kept apart by the conditional update alone.
@@ -716,9 +747,22 @@ public final class H2MessageQueue implements MessageQueue {
 
     @Override
     public int releaseLeases(String owner) {
+        if (leftLeases && owner != null) {
+            LOG.info("queue: leases are released at the next start (the database could not be written)");
+            return 0;
+        }
         long now = clock.millis();
         if (owner != null) {
-            return update(RELEASE_LEASE + " AND lease_owner = ?", now, owner);
+            try {
+                return update(RELEASE_LEASE + " AND lease_owner = ?", now, owner);
+            } catch (QueueException e) {
+                if (e.kind() != Kind.STORAGE_FULL && e.kind() != Kind.CLOSED) {
+                    throw e;
+                }
+                leftLeases = true;
+                LOG.warn("queue: leases of {} are released at the next start or claim: {}", owner, e.getMessage());
+                return 0;
+            }
         }
         // Expired leases are due already (next_attempt is the expiry); only the lease columns go.
         return update("UPDATE recipient SET lease_owner = NULL, lease_until = NULL, lease_token = NULL"
@@ -819,6 +863,7 @@ public final class H2MessageQueue implements MessageQueue {
         LOG.warn("queue: H2 closed the database {} after a failed write; it is opened again for the next operation",
                 file);
         reopens.incrementAndGet();
+        leftLeases = true;
         pool.getHikariPoolMXBean().softEvictConnections(); // idle ones now, borrowed ones when given back
     }
 

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.h2.mvstore.DataUtils;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
 import org.h2.store.fs.FilePath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,7 +61,12 @@ final class StoreRecovery {
         if (!path.exists() || path.size() < 2L * BLOCK || closedCleanly(path)) {
             return Result.CLEAN;
         }
-        long ordinary = ordinaryVersion(fileName);
+        long ordinary;
+        try {
+            ordinary = ordinaryVersion(fileName);
+        } catch (MVStoreException e) {
+            return Result.CLEAN; // locked: another process has it open, and H2's own open says so
+        }
         long newest;
         try (MVStore s = new MVStore.Builder().fileName(fileName).recoveryMode().readOnly().open()) {
             newest = s.getCurrentVersion();
@@ -84,7 +90,12 @@ final class StoreRecovery {
         } catch (RuntimeException e) {
             throw new IOException("could not repair the header of the queue file " + fileName + ": " + e, e);
         }
-        long after = ordinaryVersion(fileName);
+        long after;
+        try {
+            after = ordinaryVersion(fileName);
+        } catch (MVStoreException e) {
+            throw new IOException("the queue file " + fileName + " was locked by another process during its repair", e);
+        }
         if (after != newest) {
             throw new IOException("the queue file " + fileName + " still opens at version " + after
                     + " after the repair, not at its newest complete version " + newest
@@ -93,10 +104,20 @@ final class StoreRecovery {
         return new Result(false, ordinary, newest, true);
     }
 
-    /** The version an ordinary open finds, or -1 when it fails. */
+    /**
+     * The version an ordinary open finds, or -1 when it fails.
+     *
+     * @throws MVStoreException when another process holds the file's lock
+     */
     private static long ordinaryVersion(String fileName) {
         try (MVStore s = new MVStore.Builder().fileName(fileName).readOnly().open()) {
             return s.getCurrentVersion();
+        } catch (MVStoreException e) {
+            if (e.getErrorCode() == DataUtils.ERROR_FILE_LOCKED) {
+                throw e;
+            }
+            LOG.debug("queue: the ordinary open of {} failed: {}", fileName, e.toString());
+            return -1;
         } catch (RuntimeException | StackOverflowError e) {
             LOG.debug("queue: the ordinary open of {} failed: {}", fileName, e.toString());
             return -1;
