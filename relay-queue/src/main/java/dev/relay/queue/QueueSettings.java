@@ -62,6 +62,11 @@ public record QueueSettings(Path dataDirectory, Duration defaultLease, Duration 
                 DEFAULT_MAX_CONNECTIONS, null);
     }
 
+    public QueueSettings withDataDirectory(Path value) {
+        return new QueueSettings(value, defaultLease, retention, maxGroupSize, maxPendingEnqueues,
+                maxClaimBatch, maxHeaderBytes, maxConnections, compatibilityMode);
+    }
+
     public QueueSettings withRetention(Duration value) {
         return new QueueSettings(dataDirectory, defaultLease, value, maxGroupSize, maxPendingEnqueues,
                 maxClaimBatch, maxHeaderBytes, maxConnections, compatibilityMode);

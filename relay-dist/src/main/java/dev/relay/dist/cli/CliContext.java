@@ -46,4 +46,12 @@ public interface CliContext {
     default java.nio.file.Path usersFile() {
         throw new CliException("no users file is configured (set auth_users_file in the configuration, or give --users-file FILE)");
     }
+
+    /**
+     * The queue settings for {@code relayctl recover}, which works on the files of a stopped relay
+     * only; a running relay's context refuses.
+     */
+    default dev.relay.queue.QueueSettings queueToRecover() {
+        throw new CliException("the relay is running: stop it first, then run relayctl recover");
+    }
 }

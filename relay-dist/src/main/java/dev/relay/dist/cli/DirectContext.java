@@ -79,6 +79,14 @@ final class DirectContext implements CliContext, AutoCloseable {
     }
 
     @Override
+    public QueueSettings queueToRecover() {
+        if (AdminSocketClient.answers(socket)) {
+            throw new CliException("the relay is running (its admin socket " + socket + " answers): stop it first");
+        }
+        return settings;
+    }
+
+    @Override
     public synchronized CliRouting routing() {
         return CliRouting.fromConfig(config, () -> {
             if (dns == null) {

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
                 "Run 'relayctl COMMAND --help' for the options of a command."},
         subcommands = {QueueCommand.class, ShowCommand.class, RetryCommand.class, HoldCommand.class,
                 ReleaseCommand.class, DeleteCommand.class, BounceCommand.class, StatsCommand.class,
-                RoutesCommand.class, RouteCommand.class, ReloadCommand.class, UserCommand.class, VersionCommand.class,
+                RoutesCommand.class, RouteCommand.class, ReloadCommand.class, UserCommand.class, VersionCommand.class, RecoverCommand.class,
                 CommandLine.HelpCommand.class})
 public final class RelayctlCommand implements Runnable {
 

@@ -71,6 +71,32 @@ class RelayctlMainTest {
     }
 
     @Test
+    void recoverRebuildsTheQueueOfAStoppedRelayAndKeepsTheOldFile() throws Exception {
+        Path conf = config();
+        QueueId a;
+        try (CliFixture f = new CliFixture(dir.resolve("data"))) {
+            a = f.enqueue("alice@example.org", "bob@example.net");
+        }
+        Result r = main("", "-c", conf.toString(), "recover");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("recovered 1 messages (1 recipients); the old queue file is kept as "
+                + dir.resolve("data/queue/queue.mv.db.damaged-"));
+        assertThat(main("", "-c", conf.toString(), "queue").out()).contains(a.value(), "<bob@example.net>");
+    }
+
+    @Test
+    void recoverRefusesWhileTheRelayRuns() throws Exception {
+        Path conf = config();
+        try (CliFixture f = new CliFixture(dir.resolve("relay-queue"));
+             AdminSocketServer server = AdminSocketServer.start(dir.resolve("data/relayctl.sock"),
+                (args, in, out, err) -> Relayctl.commandLine(f.context(), in, out, err)
+                        .execute(args.toArray(String[]::new)))) {
+            Result r = main("", "-c", conf.toString(), "recover");
+            RelayctlCommandsTest.assertOneLineError(r, 1, "the relay is running: stop it first");
+        }
+    }
+
+    @Test
     void aDataFolderWithoutAQueueIsAnErrorNotAnEmptyQueue() throws Exception {
         Path conf = config();
         Result r = main("", "-c", conf.toString(), "queue");

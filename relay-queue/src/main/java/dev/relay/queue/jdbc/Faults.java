@@ -19,6 +19,12 @@ final class Faults {
 
     /** A failure while opening the database file. */
     static QueueException onOpen(SQLException e, Path file) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.io.IOException io && io.getMessage() != null
+                    && io.getMessage().contains(StoreRecovery.RECOVER_HINT)) {
+                return new QueueException(Kind.CORRUPT, io.getMessage(), e); // StoreRecovery's verdict, as it is
+            }
+        }
         switch (e.getErrorCode()) {
             case ErrorCode.DATABASE_ALREADY_OPEN_1:
                 return new QueueException(Kind.LOCKED, "the queue database " + file

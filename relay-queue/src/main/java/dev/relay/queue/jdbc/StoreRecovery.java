@@ -41,6 +41,8 @@ final class StoreRecovery {
     private static final Logger LOG = LoggerFactory.getLogger("dev.relay.queue");
     /** H2's block size: the two copies of the file header are the first two blocks. */
     private static final int BLOCK = 4096;
+    /** The operator's way back, named in every failure of this class. */
+    static final String RECOVER_HINT = "stop the relay and run 'relayctl recover'";
 
     private StoreRecovery() {
     }
@@ -77,7 +79,7 @@ final class StoreRecovery {
                 return new Result(false, ordinary, -1, false);
             }
             throw new IOException("the queue file " + fileName + " cannot be opened, not even by a scan for its"
-                    + " newest complete version (" + e + "): stop the relay and run 'relayctl recover'", e);
+                    + " newest complete version (" + e + "): " + RECOVER_HINT, e);
         }
         if (newest <= ordinary) {
             return new Result(false, ordinary, newest, false);
@@ -88,7 +90,8 @@ final class StoreRecovery {
         try {
             new MVStore.Builder().fileName(fileName).recoveryMode().open().close();
         } catch (RuntimeException e) {
-            throw new IOException("could not repair the header of the queue file " + fileName + ": " + e, e);
+            throw new IOException("could not repair the header of the queue file " + fileName + ": " + e + "; "
+                    + RECOVER_HINT, e);
         }
         long after;
         try {
@@ -99,7 +102,7 @@ final class StoreRecovery {
         if (after != newest) {
             throw new IOException("the queue file " + fileName + " still opens at version " + after
                     + " after the repair, not at its newest complete version " + newest
-                    + ": stop the relay and run 'relayctl recover'");
+                    + ": " + RECOVER_HINT);
         }
         return new Result(false, ordinary, newest, true);
     }
