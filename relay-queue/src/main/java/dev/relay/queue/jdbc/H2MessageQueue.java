@@ -72,9 +72,12 @@ import org.slf4j.LoggerFactory;
  * match, and the update count says how many were won. When a claimer dies, its recipients become
  * due again when the lease expires, without any sweeper. Outcomes ({@link #complete}) clear the lease.
  *
- * <p>Durability. Only enqueues are synced before they are acknowledged. Claims, outcomes and admin
- * changes are committed and reach the disk with H2's background writer or the next group sync; a
- * crash may lose the last of them, which repeats a delivery but never loses one (at least once).
+ * <p>Durability. Enqueues are synced before they are acknowledged, and so are the administrator's
+ * changes before relayctl reports them done. Outcomes are written to the file (not synced) before
+ * {@link #complete} returns, so a process kill repeats only the deliveries under way. Claims are
+ * committed and reach the disk with H2's background writer or the next group sync. A crash may thus
+ * repeat a delivery but never loses one (at least once). A file that a crash left behind is opened
+ * at its newest complete version ({@link StoreRecovery}: H2 alone may open it at an older one).
  *
  * <p>The queries in this package are portable: the whole test suite passes with
  * {@code -Drelay.queue.h2mode=PostgreSQL}, which runs every query under H2's PostgreSQL mode. Not
@@ -555,6 +558,7 @@ public final class H2MessageQueue implements MessageQueue {
                     }
                 }
                 c.commit();
+                writeThrough(c);
                 outcomeTransactions.incrementAndGet();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
@@ -913,6 +917,19 @@ public final class H2MessageQueue implements MessageQueue {
 
     java.nio.file.Path dbFile() {
         return file;
+    }
+
+    /**
+     * Writes what is committed to the file (H2's {@code CHECKPOINT}: one chunk, no fsync), instead of
+     * leaving it to H2's background writer up to half a second later. For outcomes: a process kill
+     * (which keeps the page cache) then repeats only the deliveries under way, not every one that
+     * ended in the last half second, as Postfix marks a recipient done in its queue file at once.
+     * A power cut may still lose them (they are not synced): that repeats deliveries, never loses one.
+     */
+    private static void writeThrough(Connection c) throws SQLException {
+        try (java.sql.Statement st = c.createStatement()) {
+            st.execute("CHECKPOINT");
+        }
     }
 
     /**

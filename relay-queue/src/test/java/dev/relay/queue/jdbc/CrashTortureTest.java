@@ -58,6 +58,7 @@ class CrashTortureTest {
         int killedInStartup = 0;
         for (int cycle = 0; cycle < cycles; cycle++) {
             int churn = cycle == 0 ? 1500 : 0;
+            keepFile(cycle);
             try (ChildJvm child = ChildJvm.startMain(List.of("-Xmx384m"), log(), TortureChild.class, dir.toString(),
                     Long.toString(random.nextLong()), Integer.toString(churn), Integer.toString(maxMib))) {
                 boolean inStartup = cycle > 0 && random.nextInt(10) == 0;
@@ -73,6 +74,9 @@ class CrashTortureTest {
                 keep(lines, cycle);
                 if (read(lines, cycle)) {
                     verified++;
+                }
+                if (!violations.isEmpty()) {
+                    break; // the files of this cycle and the one before are kept for a look
                 }
             }
         }
@@ -92,6 +96,23 @@ class CrashTortureTest {
         assertThat(violations).as(summary).isEmpty();
         assertThat(verified).isGreaterThan(cycles / 2);
         assertThat(ackedTotal).isPositive();
+    }
+
+    /**
+     * A copy of the queue file as the child of {@code cycle} finds it, under target/crash-torture/;
+     * the last two are kept, to open with H2's tools after a failure.
+     */
+    private void keepFile(int cycle) throws java.io.IOException {
+        Path out = Path.of("target", "crash-torture");
+        java.nio.file.Files.createDirectories(out);
+        java.nio.file.Files.deleteIfExists(out.resolve("before-cycle-" + (cycle - 2) + ".mv.db"));
+        Path file = dir.resolve("queue.mv.db");
+        if (java.nio.file.Files.exists(file)) {
+            java.nio.file.Files.copy(file, out.resolve("before-cycle-" + cycle + ".mv.db"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        java.nio.file.Files.writeString(out.resolve("children.log"), "=== cycle " + cycle + "\n",
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
     }
 
     /** The children's log (their standard error). */
