@@ -13,8 +13,9 @@ import dev.relay.server.session.Transaction;
 /**
  * RCPT TO (RFC 5321 section 4.1.1.3): sequence (503 without MAIL), syntax (501 5.1.3),
  * parameters (555/501), the recipient limit (452 4.5.3, section 4.5.3.1.10), relay policy
- * (554 5.7.1, 550 5.7.1 for refused source routes), unknown local users (550 5.1.1); then the
- * forward-path is added exactly as received, source route included.
+ * (554 5.7.1, 550 5.7.1 for refused source routes), unknown local users (550 5.1.1; a local part
+ * with a routing operator, {@code %}, {@code !} or {@code @}, never names a local mailbox, even from
+ * a trusted client); then the forward-path is added exactly as received, source route included.
  */
 final class RcptCommand implements CommandHandler {
 
@@ -71,7 +72,8 @@ final class RcptCommand implements CommandHandler {
             case LOCAL -> {
                 // RFC 5321 4.5.1: postmaster of a local domain is always accepted
                 if (!forwardPath.mailbox().isPostmaster()
-                        && !session.context().localRecipients().exists(forwardPath.mailbox())) {
+                        && (RelayPolicy.hasRoutingOperator(forwardPath.mailbox().localPart())
+                        || !session.context().localRecipients().exists(forwardPath.mailbox()))) {
                     session.context().metrics().recipientRefused("unknown-user");
                     session.rejectRecipient(Replies.unknownUser(forwardPath), forwardPath);
                     return;

@@ -130,7 +130,13 @@ public final class Replies {
         return SmtpReply.of(501, "5.5.4", "Bad parameter: " + Printable.escape(message));
     }
 
-    /** RFC 5321 7.9 / 3.6.2: relaying refused (the issue asks for 554, as Postfix sends); RFC 3463 5.7.1. */
+    /**
+     * Every relay refusal (a foreign domain, a source route through a host that is not ours, a
+     * routing operator in the local part, an address literal), one reply for all: 554 5.7.1, as
+     * Postfix's reject_unauth_destination sends (relay_domains_reject_code). RFC 5321 sections
+     * 3.6.2 and 7.9 suggest 550; both are permanent and clients treat them alike. RFC 3463 X.7.1:
+     * delivery not authorized, message refused.
+     */
     public static SmtpReply relayDenied(Object path) {
         return SmtpReply.of(554, "5.7.1", Printable.escape(String.valueOf(path)) + ": Relay access denied");
     }

@@ -4,24 +4,31 @@ import dev.relay.mail.Mailbox;
 import dev.relay.mail.Path;
 import dev.relay.mail.SourceRouteMode;
 import dev.relay.server.ServerSettings;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
 /**
- * Who may relay where (issue 3 section 5; RFC 5321 section 7.9). Decides for one forward-path:
+ * Who may relay where (issue 3 section 5, issue 17; RFC 5321 section 7.9). Decides for one forward-path.
+ *
+ * <p>A client that may relay (trusted network, or authenticated) may send anywhere. For every
+ * other client a recipient is accepted only when <em>every</em> host it names is ours to accept:
  *
  * <ul>
- * <li>A source route is a relay request (RFC 821 section 3.6): our own names at its front are
- *     skipped, and the first host left is checked like a final domain. When only our names are
- *     in the route, the mailbox decides. In {@link SourceRouteMode#REJECT} mode any route is
- *     refused (RFC 5321 section 3.6.1 allows declining).</li>
- * <li>A local domain is accepted from anyone, and so is a relay domain ({@code example.org}
- *     exactly, or {@code .example.org} for its subdomains).</li>
- * <li>Anything else, and every address literal, needs a client that may relay: one in the
- *     trusted networks (or, later, an authenticated one).</li>
- * <li>{@code %} and {@code !} in a local part are plain characters: they never route.</li>
+ * <li>each host of a source route (RFC 821 section 3.6: a route is a relay request) must be one of
+ *     our names, a local domain or a relay domain, and so must the mailbox's domain. Checking only
+ *     the first host let {@code <@relay.domain:victim@outside.example>} through: in {@code strip}
+ *     mode it went straight to the outside, in {@code rfc821}/{@code honor} mode to the relay
+ *     domain's next hop, which usually trusts us. The rule is the same in every mode (the client
+ *     asked for those hosts, even when {@code strip} then ignores them);</li>
+ * <li>a local part with a routing operator ({@code %}, {@code !}, or an {@code @} inside quotes:
+ *     {@code u%outside@ours}, {@code outside!u@ours}, {@code "u@outside"@ours}) is a relay request
+ *     too, as Postfix reads it with {@code allow_untrusted_routing = no}; it is refused whatever
+ *     the domain (a relay domain's next hop may honour the percent hack);</li>
+ * <li>an address literal as the destination is never ours to accept.</li>
  * </ul>
+ *
+ * <p>Every such refusal is {@link Decision#RELAY_DENIED}. In {@link SourceRouteMode#REJECT} mode
+ * any route is refused for every client (RFC 5321 section 3.6.1 allows declining).
  */
 public final class RelayPolicy {
 
@@ -55,45 +62,68 @@ public final class RelayPolicy {
      * @param clientMayRelay the client is in a trusted network or authenticated
      */
     public Decision decide(Path forwardPath, boolean clientMayRelay) {
-        if (forwardPath.hasRoute()) {
-            if (mode == SourceRouteMode.REJECT) {
-                return Decision.ROUTE_REFUSED;
-            }
-            List<String> route = forwardPath.route();
-            int first = 0;
-            // A local domain at the front of a route names this host as well (its mail is delivered
-            // here): <@ourdomain:u@outside.example> is a relay request to outside.example (issue 6 section 4).
-            while (first < route.size() && isUs(normalize(route.get(first)))) {
-                first++;
-            }
-            if (first < route.size()) {
-                return mayGoTo(route.get(first), clientMayRelay) ? Decision.RELAY : Decision.RELAY_DENIED;
-            }
+        if (forwardPath.hasRoute() && mode == SourceRouteMode.REJECT) {
+            return Decision.ROUTE_REFUSED;
         }
         Mailbox mailbox = forwardPath.mailbox();
+        if (!clientMayRelay && !everyHostOursToAccept(forwardPath)) {
+            return Decision.RELAY_DENIED;
+        }
+        // In rfc821/honor mode a route host that is not us is where the message goes next: relaying,
+        // whatever the mailbox's domain. In strip mode the route is ignored (the forwarder drops it).
+        if (mode != SourceRouteMode.STRIP) {
+            for (String host : forwardPath.route()) {
+                if (!isUs(normalize(host))) {
+                    return Decision.RELAY;
+                }
+            }
+        }
         if (mailbox.domain() == null) {
             return Decision.LOCAL; // <postmaster> (RFC 5321 4.1.1.3)
         }
         if (mailbox.isAddressLiteral()) {
-            return clientMayRelay ? Decision.RELAY : Decision.RELAY_DENIED;
+            return Decision.RELAY;
+        }
+        return localDomains.contains(mailbox.normalizedDomain()) ? Decision.LOCAL : Decision.RELAY;
+    }
+
+    /**
+     * The rule for a client that may not relay: every host of the route, and the mailbox's domain,
+     * is one of our names, a local domain or a relay domain; the mailbox is no address literal and
+     * its local part has no routing operator.
+     */
+    private boolean everyHostOursToAccept(Path forwardPath) {
+        for (String host : forwardPath.route()) {
+            if (!isUs(normalize(host)) && !isRelayDomain(normalize(host))) {
+                return false;
+            }
+        }
+        Mailbox mailbox = forwardPath.mailbox();
+        if (hasRoutingOperator(mailbox.localPart())) {
+            return false;
+        }
+        if (mailbox.domain() == null) {
+            return true; // <postmaster> (RFC 5321 4.1.1.3)
+        }
+        if (mailbox.isAddressLiteral()) {
+            return false; // address literals as destinations need a client that may relay
         }
         String domain = mailbox.normalizedDomain();
-        if (localDomains.contains(domain)) {
-            return Decision.LOCAL;
-        }
-        return clientMayRelay || isRelayDomain(domain) ? Decision.RELAY : Decision.RELAY_DENIED;
+        return localDomains.contains(domain) || isRelayDomain(domain);
     }
 
+    /**
+     * True when {@code localPart} holds a routing operator of the old mail networks: {@code %} (the
+     * percent hack), {@code !} (UUCP bang paths) or {@code @} (possible only inside quotes). Such a
+     * local part asks the receiving host to route the mail on; it never names a local mailbox.
+     */
+    public static boolean hasRoutingOperator(String localPart) {
+        return localPart.indexOf('%') >= 0 || localPart.indexOf('!') >= 0 || localPart.indexOf('@') >= 0;
+    }
+
+    /** A local domain at the front of a route names this host as well (its mail is delivered here). */
     private boolean isUs(String host) {
         return ourNames.contains(host) || localDomains.contains(host);
-    }
-
-    private boolean mayGoTo(String host, boolean clientMayRelay) {
-        if (host.startsWith("[") || host.startsWith("#")) {
-            return clientMayRelay; // address literals as destinations need a trusted client
-        }
-        String h = normalize(host);
-        return clientMayRelay || localDomains.contains(h) || isRelayDomain(h);
     }
 
     private boolean isRelayDomain(String domain) {

@@ -32,8 +32,11 @@ class HostileInputTest {
 
     @BeforeAll
     static void start() throws Exception {
-        relay = RelayFixture.start(dir);
+        relay = RelayFixture.start(dir, b -> b.relayDomains(Set.of(RELAY_DOMAIN)));
     }
+
+    /** A relay domain (a backup MX's domain): accepted from anyone, but never a way out. */
+    private static final String RELAY_DOMAIN = "partner.test";
 
     @AfterAll
     static void stop() {
@@ -121,6 +124,13 @@ class HostileInputTest {
             "<u@outside.example.ourdomain.test>",
             "<u%outside.example@RELAY.TEST>",
             "<u%outside.example@OURDOMAIN.TEST.>",
+            // issue 17: every host of a route counts, and routing operators in a local part are relaying
+            "<@partner.test:u@outside.example>",
+            "<@PARTNER.TEST,@ourdomain.test:u@outside.example>",
+            "<@partner.test,@outside.example:u@partner.test>",
+            "<u%outside.example@partner.test>",
+            "<outside.example!u@partner.test>",
+            "<\"u@outside.example\"@partner.test>",
     })
     void openRelayTricksAreRefused(String recipient) throws Exception {
         QueueId earlier = relay.sendOrdinaryMessage("before-relay-trick");

@@ -296,7 +296,9 @@ class SessionTest {
     @Test
     void relayPolicyForAnUntrustedClient() {
         LocalRecipients known = mb -> mb.localPart().equals("known") || mb.localPart().contains("%") || mb.localPart().contains("!");
-        ch = SmtpTestChannel.open(settings().build(), queue, UNTRUSTED, known, CommandTable.standard().build());
+        // more refusals than the default error limit of one session
+        ch = SmtpTestChannel.open(settings().maxErrors(100).build(), queue, UNTRUSTED, known,
+                CommandTable.standard().build());
         ch.output();
         ch.send("EHLO c\r\nMAIL FROM:<a@example.com>\r\n");
         assertThat(ch.send("RCPT TO:<u@elsewhere.example>\r\n")).isEqualTo("554 5.7.1 <u@elsewhere.example>: Relay access denied\r\n");
@@ -312,18 +314,31 @@ class SessionTest {
         assertThat(ch.send("RCPT TO:<u@partner.example.net>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
         assertThat(ch.send("RCPT TO:<u@a.sub.example.net>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
         assertThat(ch.send("RCPT TO:<u@sub.example.net>\r\n")).isEqualTo("554 5.7.1 <u@sub.example.net>: Relay access denied\r\n");
-        // % and ! are plain characters, never routing
-        assertThat(ch.send("RCPT TO:<u%elsewhere.example@example.org>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
-        assertThat(ch.send("RCPT TO:<elsewhere.example!u@example.org>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
-        // a source route is a relay request: the first host that is not ours decides
+        // issue 17: % and ! in a local part, and @ inside quotes, ask for routing: a relay request, refused
+        // (Postfix: allow_untrusted_routing = no), also where the local-recipient table would say yes
+        assertThat(ch.send("RCPT TO:<u%elsewhere.example@example.org>\r\n"))
+                .isEqualTo("554 5.7.1 <u%elsewhere.example@example.org>: Relay access denied\r\n");
+        assertThat(ch.send("RCPT TO:<elsewhere.example!u@example.org>\r\n")).startsWith("554 5.7.1 ");
+        assertThat(ch.send("RCPT TO:<\"u@elsewhere.example\"@example.org>\r\n"))
+                .isEqualTo("554 5.7.1 <\"u@elsewhere.example\"@example.org>: Relay access denied\r\n");
+        assertThat(ch.send("RCPT TO:<u%elsewhere.example@partner.example.net>\r\n")).startsWith("554 5.7.1 ");
+        // a source route is a relay request: every host of it, and the mailbox's domain, must be ours to accept
         assertThat(ch.send("RCPT TO:<@relay.example.org,@MX.example.org:known@example.org>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
         assertThat(ch.send("RCPT TO:<@relay.example.org,@evil.example:known@example.org>\r\n"))
                 .isEqualTo("554 5.7.1 <@relay.example.org,@evil.example:known@example.org>: Relay access denied\r\n");
         assertThat(ch.send("RCPT TO:<@evil.example:known@example.org>\r\n")).startsWith("554 5.7.1");
-        assertThat(ch.send("RCPT TO:<@partner.example.net:u@elsewhere.example>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
+        // issue 17 section 1: through a relay domain (or us) to the outside is refused, not only the first host counts
+        assertThat(ch.send("RCPT TO:<@partner.example.net:u@elsewhere.example>\r\n"))
+                .isEqualTo("554 5.7.1 <@partner.example.net:u@elsewhere.example>: Relay access denied\r\n");
+        assertThat(ch.send("RCPT TO:<@relay.example.org:u@elsewhere.example>\r\n")).startsWith("554 5.7.1 ");
+        assertThat(ch.send("RCPT TO:<@partner.example.net,@evil.example:u@partner.example.net>\r\n"))
+                .startsWith("554 5.7.1 ");
+        // every host ours to accept: a relay domain in the route, a relay domain or a local user at the end
+        assertThat(ch.send("RCPT TO:<@partner.example.net:u@a.sub.example.net>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
+        assertThat(ch.send("RCPT TO:<@partner.example.net:known@example.org>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
         // RFC 5321 4.1.2: At-domain is "@" Domain, so an address literal in a route is a syntax error
         assertThat(ch.send("RCPT TO:<@[192.0.2.1]:u@example.org>\r\n")).startsWith("501 5.1.3 ");
-        assertThat(ch.meters.counter("relay.server.recipients.refused", "reason", "relay").count()).isEqualTo(5.0);
+        assertThat(ch.meters.counter("relay.server.recipients.refused", "reason", "relay").count()).isEqualTo(12.0);
         assertThat(ch.meters.counter("relay.server.recipients.refused", "reason", "unknown-user").count()).isEqualTo(1.0);
     }
 
@@ -334,6 +349,30 @@ class SessionTest {
         assertThat(ch.send("RCPT TO:<u@elsewhere.example>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
         assertThat(ch.send("RCPT TO:<u@[192.0.2.1]>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
         assertThat(ch.send("RCPT TO:<@evil.example:u@example.org>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
+        // issue 17: the whole route is not checked for a trusted client (it keeps today's behaviour)
+        assertThat(ch.send("RCPT TO:<@partner.example.net:u@elsewhere.example>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
+        assertThat(ch.send("RCPT TO:<u%elsewhere.example@partner.example.net>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
+    }
+
+    /**
+     * Issue 17 section 2: a local part with a routing operator never names a local mailbox, even for
+     * a trusted client and a local-recipient table that accepts every name: 550 5.1.1 at RCPT, never
+     * a Maildir named {@code u%elsewhere.example}.
+     */
+    @Test
+    void routingOperatorsInALocalPartNeverNameALocalMailbox() {
+        ch = SmtpTestChannel.open(settings().build(), queue, TRUSTED, LocalRecipients.ACCEPT_ALL,
+                CommandTable.standard().build());
+        ch.output();
+        ch.send("EHLO c\r\nMAIL FROM:<a@example.com>\r\n");
+        assertThat(ch.send("RCPT TO:<u%elsewhere.example@example.org>\r\n")).isEqualTo("550 5.1.1 <u%elsewhere.example"
+                + "@example.org>: Recipient address rejected: User unknown in local recipient table\r\n");
+        assertThat(ch.send("RCPT TO:<elsewhere.example!u@example.org>\r\n")).startsWith("550 5.1.1 ");
+        assertThat(ch.send("RCPT TO:<\"u@elsewhere.example\"@example.org>\r\n")).startsWith("550 5.1.1 ");
+        assertThat(ch.send("RCPT TO:<@relay.example.org:u%elsewhere.example@example.org>\r\n"))
+                .startsWith("550 5.1.1 ");
+        assertThat(ch.send("RCPT TO:<anyone@example.org>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
+        assertThat(ch.send("RCPT TO:<u%elsewhere.example@elsewhere.example>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
     }
 
     @Test
