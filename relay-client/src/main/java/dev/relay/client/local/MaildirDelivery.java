@@ -50,7 +50,8 @@ public final class MaildirDelivery {
      * The Maildir of a mailbox: {@code ROOT/<domain>/<local-part>}, both in lower case (the domain
      * without a trailing dot; {@code <postmaster>} without a domain is our host name's). Null when
      * either cannot name a directory safely (empty, a path separator, a leading dot, control
-     * characters, longer than 64 or 255 characters): such a mailbox never exists.
+     * characters, a routing operator {@code % ! @}, longer than 64 or 255 characters): such a
+     * mailbox never exists.
      */
     public java.nio.file.Path maildirOf(Mailbox mailbox) {
         String domain = mailbox.domain() == null ? hostDomain : Domains.normalize(mailbox.domain());
@@ -61,10 +62,17 @@ public final class MaildirDelivery {
         return settings.maildirRoot().resolve(domain).resolve(user);
     }
 
-    /** A name that is one path element, never {@code .}, {@code ..} or a hidden file, and printable. */
+    /**
+     * A name that is one path element, never {@code .}, {@code ..} or a hidden file, printable, and
+     * without a routing operator: {@code %}, {@code !} and {@code @} in a local part ask for mail to
+     * be routed on ({@code u%outside@ours}, {@code outside!u@ours}, {@code "u@outside"@ours}); they
+     * never name a mailbox here, so such mail is refused as an unknown user (5.1.1) instead of
+     * making a Maildir an outsider chose. Postfix would rewrite them (allow_percent_hack,
+     * swap_bangpath) and relay; this relay never routes on a local part.
+     */
     static boolean safeName(String name, int max) {
         return !name.isEmpty() && !name.startsWith(".") && name.length() <= max && name.chars().noneMatch(c -> c < 0x20
-                || c == 0x7f || c == '/' || c == '\\');
+                || c == 0x7f || c == '/' || c == '\\' || c == '%' || c == '!' || c == '@');
     }
 
     /**

@@ -109,7 +109,9 @@ class MaildirDeliveryTest {
     @Test
     void localPartsThatCannotNameADirectorySafelyNeverExist() throws IOException {
         MaildirDelivery m = maildir(true);
-        for (String bad : List.of("", "..", ".hidden", "../etc", "a/b", "a\\b", "x\u0000y", "x".repeat(65))) {
+        // issue 17: routing operators (percent hack, bang path, quoted at-sign) never name a mailbox
+        for (String bad : List.of("", "..", ".hidden", "../etc", "a/b", "a\\b", "x\u0000y", "x".repeat(65),
+                "u%outside.example", "outside.example!u", "u@outside.example", "%", "!", "@")) {
             assertThat(m.maildirOf(new Mailbox(bad, "c.test"))).as(bad).isNull();
             assertThat(m.accepts(new Mailbox(bad, "c.test"))).as(bad).isFalse();
             assertThatThrownBy(() -> m.deliver(new Mailbox(bad, "c.test"), Path.NULL, () -> new ByteArrayInputStream(MESSAGE)))
@@ -161,7 +163,26 @@ class MaildirDeliveryTest {
         try (LocalUsers any = new LocalUsers(maildir(true), LocalUsers.DEFAULT_REFRESH).start()) {
             assertThat(any.exists(new Mailbox("carol", "c.test"))).isTrue();
             assertThat(any.exists(new Mailbox(".carol", "c.test"))).isFalse();
+            assertThat(any.exists(new Mailbox("carol%outside.example", "c.test"))).isFalse();
+            assertThat(any.exists(new Mailbox("outside.example!carol", "c.test"))).isFalse();
+            assertThat(any.exists(new Mailbox("carol@outside.example", "c.test"))).isFalse();
         }
+    }
+
+    /** A Maildir named with a routing operator (made by an older version) is not a user any more. */
+    @Test
+    void anOldMaildirNamedWithARoutingOperatorIsNoLongerAUser() throws Exception {
+        Files.createDirectories(root.resolve("c.test").resolve("u%outside.example"));
+        Files.createDirectories(root.resolve("c.test").resolve("outside.example!u"));
+        Files.createDirectories(root.resolve("c.test").resolve("u@outside.example"));
+        Files.createDirectories(root.resolve("c.test").resolve("u"));
+        try (LocalUsers users = new LocalUsers(maildir(false), LocalUsers.DEFAULT_REFRESH).start()) {
+            assertThat(users.users()).containsExactly("c.test/u");
+            assertThat(users.exists(new Mailbox("u%outside.example", "c.test"))).isFalse();
+        }
+        assertThatThrownBy(() -> maildir(false).deliver(new Mailbox("u%outside.example", "c.test"), Path.NULL,
+                () -> new ByteArrayInputStream(MESSAGE))).isInstanceOf(UnknownUserException.class);
+        assertThat(root.resolve("c.test").resolve("u%outside.example").resolve("new")).doesNotExist();
     }
 
     @Test
