@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <ul>
  * <li>{@code rfc821}: the route is followed (A, B, C) and each relay puts its name in front of the
- * reverse-path (RFC 821 section 3.6): {@code <@b.test,@a.test:s@src.test>}.</li>
+ * reverse-path (RFC 821 section 3.6): {@code <@b.test,@a.test:s@src.test>}; plain mail through A
+ * keeps its reverse-path as sent (issue 17).</li>
  * <li>{@code honor}: the route is followed but the reverse-path is left alone (RFC 5321 appendix C):
  * {@code <s@src.test>}, three hops.</li>
  * <li>{@code strip}: the route is dropped at A and the mailbox's domain decides (RFC 5321 section
@@ -84,6 +85,22 @@ class MultiHopRelayTest {
         assertThat(receivedBy(stored)).containsExactly("c.test", "b.test", "a.test");
         assertThat(stored).endsWith("\r\n" + MESSAGE); // the content after the trace fields, byte for byte
         assertThat(trace(stored)).hasSize(3);
+    }
+
+    /**
+     * Issue 17 section 3: in rfc821 mode the reverse-path grows only where a relay acts on a route.
+     * Plain mail through A to C arrives with the reverse-path it was sent with, {@code <s@src.test>},
+     * not {@code <@a.test:s@src.test>}.
+     */
+    @Test
+    void rfc821ModeLeavesThePlainReversePathAlone() throws Exception {
+        Relay[] r = threeRelays("rfc821");
+        send(Relays.port(r[0]), "<s@src.test>", "<u@c.test>");
+
+        String stored = delivered(dir, "c.test", "u");
+        assertThat(stored).startsWith("Return-Path: <s@src.test>\r\nDelivered-To: u@c.test\r\n");
+        assertThat(receivedBy(stored)).containsExactly("c.test", "a.test");
+        assertThat(stored).endsWith("\r\n" + MESSAGE);
     }
 
     @Test

@@ -70,8 +70,10 @@ import org.slf4j.LoggerFactory;
  * marked down for {@code retry.host-down-time}: its waiting recipients are deferred without a
  * connection ("delivery temporarily suspended", as Postfix does).
  *
- * <p>Paths. The reverse-path is rewritten by the source-route mode ({@link Router#outgoingReversePath}),
- * the forward-path by the router (our names taken off the front of the route). Log lines are
+ * <p>Paths. The reverse-path is rewritten by the source-route mode ({@link Router#outgoingReversePath}):
+ * in {@code rfc821} mode only for recipients that came with a source route, so the recipients of one
+ * message for one next hop are grouped by next hop <em>and</em> reverse-path, one transaction per
+ * reverse-path. The forward-path is rewritten by the router (our names taken off the front of the route). Log lines are
  * Postfix's: {@code QUEUEID: to=<...>, relay=host[addr]:port, delay=1.2, dsn=2.0.0, status=sent (250 ...)}.
  *
  * <p>Duplicates. A crash may repeat a delivery (at least once), never lose one. Within the process,
@@ -353,9 +355,9 @@ public final class DeliveryEngine implements AutoCloseable {
     private void plan(ClaimedMessage m) {
         Instant now = clock.instant();
         Router router = this.router;
-        Path reversePath = router.outgoingReversePath(m.envelope().reversePath());
         Map<String, List<Item>> groups = new LinkedHashMap<>();
         Map<String, NextHop> hops = new HashMap<>();
+        Map<String, Path> reversePaths = new HashMap<>();
         List<Done> immediate = new ArrayList<>();
         for (ClaimedRecipient cr : m.recipients()) {
             if (!inFlight.add(cr.id())) {
@@ -378,9 +380,21 @@ public final class DeliveryEngine implements AutoCloseable {
             if (d instanceof Decision.Local l) {
                 groups.computeIfAbsent(LOCAL, k -> new ArrayList<>()).add(new Item(cr, cr.recipient().forwardPath(), l.mailbox()));
             } else if (d instanceof Decision.Relay r) {
-                String key = r.nextHop().toString();
-                hops.putIfAbsent(key, r.nextHop());
-                groups.computeIfAbsent(key, k -> new ArrayList<>()).add(new Item(cr, r.forwardPath(), null));
+                Path reversePath;
+                try {
+                    reversePath = router.outgoingReversePath(m.envelope().reversePath(), cr.recipient().forwardPath());
+                } catch (IllegalArgumentException e) {
+                    // Our name does not fit in front of it (RFC 5321 4.5.3.1.3: a path has 256 octets at
+                    // most): send it as received rather than fail mail over an optional decoration.
+                    LOG.warn("{}: reverse-path {} sent as received: {}", m.id(), m.envelope().reversePath(),
+                            oneLine(e.getMessage()));
+                    reversePath = m.envelope().reversePath();
+                }
+                String hop = r.nextHop().toString();
+                String group = hop + " " + reversePath;
+                hops.putIfAbsent(group, r.nextHop());
+                reversePaths.putIfAbsent(group, reversePath);
+                groups.computeIfAbsent(group, k -> new ArrayList<>()).add(new Item(cr, r.forwardPath(), null));
             }
         }
         if (!immediate.isEmpty()) {
@@ -393,7 +407,9 @@ public final class DeliveryEngine implements AutoCloseable {
         try {
             for (Map.Entry<String, List<Item>> g : groups.entrySet()) {
                 NextHop hop = hops.get(g.getKey());
-                Destination dest = destinations.computeIfAbsent(g.getKey(), k -> new Destination(k, hop,
+                Path reversePath = hop == null ? m.envelope().reversePath() : reversePaths.get(g.getKey());
+                String key = hop == null ? LOCAL : hop.toString();
+                Destination dest = destinations.computeIfAbsent(key, k -> new Destination(k, hop,
                         hop != null && hop.concurrency() > 0 ? hop.concurrency() : settings.destinationConcurrency(),
                         lock.newCondition()));
                 List<Item> items = g.getValue();

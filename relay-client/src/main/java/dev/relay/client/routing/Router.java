@@ -112,18 +112,30 @@ public final class Router {
     }
 
     /**
-     * The reverse-path to send with a relayed message: in {@code rfc821} mode our host name in front
-     * (RFC 821 section 3.6: "the SMTP adds its own identifier to the reverse-path"), the null path
-     * staying null (RFC 5321 section 4.5.5); in {@code honor} mode unchanged (RFC 5321 appendix C);
-     * in {@code strip} mode without its route, as the forward-path (routes are ignored both ways,
-     * as Postfix does: RFC 5321 section 3.6.1 lets a server ignore them).
+     * The reverse-path to send with a relayed recipient whose forward-path arrived as
+     * {@code receivedForwardPath}:
+     *
+     * <ul>
+     * <li>{@code rfc821}: our host name in front only when that forward-path carried a source route,
+     * which we acted on (RFC 821 section 3.6: "the SMTP adds its own identifier to the
+     * reverse-path" as it moves the route's elements). Mail without a route leaves with its
+     * reverse-path exactly as received (RFC 5321 section 3.6.1: "When source routes are not used
+     * ... the reverse-path at the time of delivery will simply be the address that appeared in the
+     * MAIL command"). The null path stays null (RFC 5321 section 4.5.5).</li>
+     * <li>{@code honor}: unchanged (RFC 5321 appendix C).</li>
+     * <li>{@code strip}: without its route, as the forward-path (routes are ignored both ways, as
+     * Postfix does: RFC 5321 section 3.6.1 lets a server ignore them).</li>
+     * </ul>
+     *
+     * Recipients of one message may so need different reverse-paths: the delivery engine sends them
+     * in separate transactions.
      */
-    public Path outgoingReversePath(Path reversePath) {
+    public Path outgoingReversePath(Path reversePath, Path receivedForwardPath) {
         if (reversePath.isNull()) {
             return reversePath;
         }
         if (settings.sourceRouteMode() == SourceRouteMode.RFC821) {
-            return reversePath.withHostPrepended(settings.hostName());
+            return receivedForwardPath.hasRoute() ? reversePath.withHostPrepended(settings.hostName()) : reversePath;
         }
         if (settings.sourceRouteMode() == SourceRouteMode.STRIP) {
             return reversePath.withoutRoute();

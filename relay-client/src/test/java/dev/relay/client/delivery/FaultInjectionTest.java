@@ -226,6 +226,46 @@ class FaultInjectionTest {
         });
     }
 
+    /**
+     * Issue 17 section 3: in rfc821 mode only recipients that came with a route get our name in
+     * front of the reverse-path. One message with both kinds for one next hop goes out in two
+     * transactions, the plain one with the reverse-path exactly as received.
+     */
+    @Test
+    void rfc821PlainAndRoutedRecipientsForOneNextHopGoInTwoTransactions() throws Exception {
+        Path viaUs = new Path(List.of("relay.test"), new dev.relay.mail.Mailbox("w", "dst.test"));
+        Path viaB = new Path(List.of("b.test"), new dev.relay.mail.Mailbox("x", "c.test"));
+        QueueId id = h.enqueue(path("S.Mixed@Src.Test"), List.of(path("u@dst.test"), viaUs, path("v@dst.test"), viaB),
+                TestMessages.small("mixed"));
+        await().atMost(WAIT).until(() -> gone(id));
+        Map<String, List<String>> byFrom = server.received().stream()
+                .collect(Collectors.toMap(FaultySmtpServer.Received::mailFrom, FaultySmtpServer.Received::rcptTo));
+        assertThat(server.received()).hasSize(2);
+        assertThat(byFrom).containsOnlyKeys("<S.Mixed@Src.Test>", "<@relay.test:S.Mixed@Src.Test>");
+        assertThat(byFrom.get("<S.Mixed@Src.Test>")).containsExactly("<u@dst.test>", "<v@dst.test>");
+        assertThat(byFrom.get("<@relay.test:S.Mixed@Src.Test>")).containsExactly("<w@dst.test>", "<@b.test:x@c.test>");
+        assertThat(server.commands()).filteredOn(c -> c.startsWith("MAIL FROM:"))
+                .containsExactlyInAnyOrder("MAIL FROM:<S.Mixed@Src.Test>", "MAIL FROM:<@relay.test:S.Mixed@Src.Test>");
+    }
+
+    /**
+     * A reverse-path with no room for our name (RFC 5321 4.5.3.1.3: 256 octets at most) is sent as
+     * received; the message is delivered instead of stalling in the scheduler.
+     */
+    @Test
+    void rfc821AReversePathWithNoRoomForOurNameIsSentAsReceived() throws Exception {
+        String domain = "a".repeat(60) + "." + "b".repeat(60) + "." + "c".repeat(60) + ".test";
+        Path longFrom = Path.of(new dev.relay.mail.Mailbox("s".repeat(64), domain));
+        assertThat(longFrom.toString()).hasSize(254);
+        Path viaUs = new Path(List.of("relay.test"), new dev.relay.mail.Mailbox("w", "dst.test"));
+        QueueId id = h.enqueue(longFrom, List.of(viaUs), TestMessages.small("long"));
+        await().atMost(WAIT).until(() -> gone(id));
+        assertThat(server.received()).singleElement().satisfies(r -> {
+            assertThat(r.mailFrom()).isEqualTo(longFrom.toString());
+            assertThat(r.rcptTo()).containsExactly("<w@dst.test>");
+        });
+    }
+
     @Test
     void sourceRouteHonorAndStrip() throws Exception {
         Path from = new Path(List.of("x.test"), new dev.relay.mail.Mailbox("s", "src.test"));

@@ -99,16 +99,42 @@ class RouterTest {
     @Test
     void reversePathPerMode() throws Exception {
         Path s = path("s", "src.test");
-        assertThat(router(SourceRouteMode.RFC821).outgoingReversePath(s)).isEqualTo(path("s", "src.test", "a.test"));
-        assertThat(router(SourceRouteMode.RFC821).outgoingReversePath(path("s", "src.test", "x.test")))
+        Path routed = path("u", "c.test", "a.test", "b.test");
+        Path plain = path("u", "c.test");
+        assertThat(router(SourceRouteMode.RFC821).outgoingReversePath(s, routed))
+                .isEqualTo(path("s", "src.test", "a.test"));
+        assertThat(router(SourceRouteMode.RFC821).outgoingReversePath(path("s", "src.test", "x.test"), routed))
                 .isEqualTo(path("s", "src.test", "a.test", "x.test"));
-        assertThat(router(SourceRouteMode.RFC821).outgoingReversePath(Path.NULL)).isEqualTo(Path.NULL);
-        assertThat(router(SourceRouteMode.HONOR).outgoingReversePath(s)).isEqualTo(s);
-        assertThat(router(SourceRouteMode.STRIP).outgoingReversePath(s)).isEqualTo(s);
-        assertThat(router(SourceRouteMode.HONOR).outgoingReversePath(path("s", "src.test", "x.test")))
+        assertThat(router(SourceRouteMode.RFC821).outgoingReversePath(Path.NULL, routed)).isEqualTo(Path.NULL);
+        assertThat(router(SourceRouteMode.HONOR).outgoingReversePath(s, routed)).isEqualTo(s);
+        assertThat(router(SourceRouteMode.STRIP).outgoingReversePath(s, routed)).isEqualTo(s);
+        assertThat(router(SourceRouteMode.HONOR).outgoingReversePath(path("s", "src.test", "x.test"), routed))
                 .isEqualTo(path("s", "src.test", "x.test"));
-        assertThat(router(SourceRouteMode.STRIP).outgoingReversePath(path("s", "src.test", "x.test")))
+        assertThat(router(SourceRouteMode.STRIP).outgoingReversePath(path("s", "src.test", "x.test"), plain))
                 .isEqualTo(s);
-        assertThat(router(SourceRouteMode.STRIP).outgoingReversePath(Path.NULL)).isEqualTo(Path.NULL);
+        assertThat(router(SourceRouteMode.STRIP).outgoingReversePath(Path.NULL, routed)).isEqualTo(Path.NULL);
+    }
+
+    /**
+     * Issue 17 section 3: RFC 821 section 3.6 grows the reverse-path only when a relay acts on a
+     * source route; mail whose forward-path had none leaves with its reverse-path as received
+     * (RFC 5321 section 3.6.1), in every mode but strip, which only ever removes routes.
+     */
+    @Test
+    void plainMailKeepsItsReversePathInEveryModeButStrip() throws Exception {
+        Path plain = path("u", "c.test");
+        Path ourRoute = path("u", "c.test", "a.test");
+        for (Path from : List.of(path("s", "src.test"), path("S.Mixed", "Src.Test"), path("s", "src.test", "x.test"),
+                new Path(List.of(), new Mailbox("john smith", "src.test")), Path.NULL)) {
+            for (SourceRouteMode mode : List.of(SourceRouteMode.RFC821, SourceRouteMode.HONOR,
+                    SourceRouteMode.REJECT)) {
+                assertThat(router(mode).outgoingReversePath(from, plain)).as("%s in %s mode", from, mode)
+                        .isSameAs(from);
+            }
+            assertThat(router(SourceRouteMode.STRIP).outgoingReversePath(from, plain)).isEqualTo(from.withoutRoute());
+        }
+        // a route that only named us was acted on too: we removed ourselves from it (RFC 821 section 4.1.1)
+        assertThat(router(SourceRouteMode.RFC821).outgoingReversePath(path("s", "src.test"), ourRoute))
+                .isEqualTo(path("s", "src.test", "a.test"));
     }
 }
