@@ -136,9 +136,12 @@ public final class ConfigKeys {
             "How often the list of Maildirs (the local users the receiver accepts) is read again.");
 
     public static final Key<SourceRouteMode> SOURCE_ROUTES = Key.of(RECEIVE, "source_routes", "rfc821", Values.oneOf(SourceRouteMode.class),
-            "What a source-routed address such as <@a.example,@b.example:u@c.example> means: rfc821 (honour the route, add our name "
-                    + "to the front of the reverse-path, as RFC 821 says), honor (honour it, leave the reverse-path alone), strip (drop "
-                    + "the route, deliver by the mailbox's domain, RFC 5321 3.6.1) or reject (refuse it with 550 5.7.1).");
+            "What a source-routed address such as <@a.example,@b.example:u@c.example> means: rfc821 (honour "
+                    + "the route, add our name to the front of the reverse-path of mail that came with one, as "
+                    + "RFC 821 says; plain mail keeps its reverse-path), honor (honour it, leave the reverse-path "
+                    + "alone), strip (drop the route, deliver by the mailbox's domain, RFC 5321 3.6.1) or reject "
+                    + "(refuse it with 550 5.7.1). From a client that may not relay, every host of a route must be "
+                    + "ours to accept.");
 
     public static final Key<Long> MAX_MESSAGE_SIZE = Key.of(RECEIVE, "max_message_size", "50M",
             Values.size(64L << 10, 2L << 30),
