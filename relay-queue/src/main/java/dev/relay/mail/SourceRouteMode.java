@@ -9,7 +9,8 @@ public enum SourceRouteMode {
     /**
      * The seed's model and the default: our own names are removed from the front of the route,
      * the message goes to the first host left (never a shortcut, RFC 5321 appendix F.2), and our
-     * host name is put in front of the reverse-path.
+     * host name is put in front of the reverse-path of the recipients that came with a route
+     * (RFC 821 section 3.6); mail without a route keeps its reverse-path as received.
      */
     RFC821,
     /** As {@link #RFC821}, but the reverse-path is left alone (RFC 5321 appendix C). */
