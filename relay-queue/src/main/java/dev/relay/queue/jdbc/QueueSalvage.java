@@ -70,7 +70,7 @@ public final class QueueSalvage {
             } catch (java.nio.channels.OverlappingFileLockException e) {
                 throw new QueueException(Kind.LOCKED, "the queue file " + file + " is in use", e);
             }
-            StoreRecovery.check(copy.toString());
+            StoreRecovery.check(copy.toString(), true);
             Report report;
             QueueSettings target = settings.withDataDirectory(work.resolve("new"));
             try (Connection source = new org.h2.Driver().connect("jdbc:h2:file:" + work.resolve("source")

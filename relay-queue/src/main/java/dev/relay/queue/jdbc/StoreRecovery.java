@@ -59,6 +59,14 @@ final class StoreRecovery {
      * @throws IOException when no complete version can be found in the file
      */
     static Result check(String fileName) throws IOException {
+        return check(fileName, false);
+    }
+
+    /**
+     * {@link #check(String)}; with {@code repair}, a file whose ordinary open would lose versions is
+     * rewritten to open at the newest (only on a copy: {@code relayctl recover}), else refused.
+     */
+    static Result check(String fileName, boolean repair) throws IOException {
         FilePath path = FilePath.get(fileName);
         if (!path.exists() || path.size() < 2L * BLOCK || closedCleanly(path)) {
             return Result.CLEAN;
@@ -83,6 +91,12 @@ final class StoreRecovery {
         }
         if (newest <= ordinary) {
             return new Result(false, ordinary, newest, false);
+        }
+        if (!repair) {
+            throw new IOException("the queue file " + fileName + " was not closed cleanly and would open at version "
+                    + (ordinary < 0 ? "none (the ordinary open fails)" : Long.toString(ordinary))
+                    + " although it holds the complete version " + newest + " (an H2 defect after a crash, in files"
+                    + " written without this relay's header fix): " + RECOVER_HINT);
         }
         LOG.warn("queue: {} was not closed cleanly and its header leads to version {} although the file holds the"
                 + " complete version {} (an H2 defect after a crash); making H2 open it at version {}",

@@ -58,7 +58,7 @@ class MvStoreHeaderDefectTest {
                 if (ordinary != n) {
                     stale.add(n);
                     if (stale.size() % 10 == 1) { // the repair rewrites the copy's header: try it on a sample
-                        StoreRecovery.Result result = StoreRecovery.check(crash.toString());
+                        StoreRecovery.Result result = StoreRecovery.check(crash.toString(), true);
                         assertThat(result.repaired()).isTrue();
                         assertThat(committedCount(crash)).as("after the repair, commit %d", n).isEqualTo(n);
                         repaired++;
@@ -69,6 +69,43 @@ class MvStoreHeaderDefectTest {
         assertThat(stale).as("copies whose ordinary open lost the last synced commit (the H2 defect)")
                 .hasSizeGreaterThan(commits / 4);
         assertThat(repaired).isGreaterThanOrEqualTo(stale.size() / 10);
+    }
+
+    /**
+     * The same store written through the queue's file system ({@link RecoveringFileSystem}), which
+     * writes the header H2 meant to write: every crash copy opens, the ordinary way, at the commit
+     * that was synced last.
+     */
+    @Test
+    void throughTheQueuesFileSystemEveryCrashCopyOpensAtTheLastSyncedCommit() throws Exception {
+        Path file = dir.resolve("fixed.mv.db");
+        Random random = new Random(1);
+        int commits = 300;
+        List<Long> stale = new ArrayList<>();
+        try (MVStore store = new MVStore.Builder().fileName(RecoveringFileSystem.prefix() + file)
+                .autoCommitDisabled().open()) {
+            store.setRetentionTime(0);
+            MVMap<Long, byte[]> data = store.openMap("data");
+            MVMap<String, Long> counter = store.openMap("counter");
+            for (long n = 1; n <= commits; n++) {
+                for (int i = 1 + random.nextInt(10); i > 0; i--) {
+                    data.put(random.nextLong() & 0xff, new byte[random.nextInt(20_000)]);
+                    Long key = data.ceilingKey(random.nextLong() & 0xff);
+                    if (key != null) {
+                        data.remove(key);
+                    }
+                }
+                counter.put("n", n);
+                store.commit();
+                store.sync();
+                Path crash = dir.resolve("crash.mv.db");
+                Files.copy(file, crash, StandardCopyOption.REPLACE_EXISTING);
+                if (committedCount(crash) != n) {
+                    stale.add(n);
+                }
+            }
+        }
+        assertThat(stale).as("crash copies that opened at an older commit").isEmpty();
     }
 
     @Test
