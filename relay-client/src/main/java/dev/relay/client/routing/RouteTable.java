@@ -67,6 +67,7 @@ public final class RouteTable {
     public static RouteTable parse(String text, String source) throws RouteTableException {
         Map<String, Entry> byPattern = new HashMap<>();
         List<Entry> entries = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
         String[] lines = text.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int lineNo = i + 1;
@@ -81,17 +82,24 @@ public final class RouteTable {
             }
             String where = source + ":" + lineNo + ": ";
             String[] f = line.split("\\s+");
-            if (f.length < 2) {
-                throw new RouteTableException(where + "expected \"PATTERN NEXTHOP [OPTION=VALUE...]\", got \"" + line + "\"");
+            try {
+                if (f.length < 2) {
+                    throw new RouteTableException(where + "expected \"PATTERN NEXTHOP [OPTION=VALUE...]\", got \"" + line + "\"");
+                }
+                String pattern = parsePattern(f[0], where);
+                NextHop hop = parseNextHop(f[1], java.util.Arrays.copyOfRange(f, 2, f.length), where);
+                Entry e = new Entry(pattern, hop, source, lineNo);
+                Entry old = byPattern.putIfAbsent(pattern, e);
+                if (old != null) {
+                    throw new RouteTableException(where + "pattern \"" + f[0] + "\" is already routed at line " + old.line());
+                }
+                entries.add(e);
+            } catch (RouteTableException bad) {
+                problems.add(bad.getMessage()); // go on: a table with five bad lines reports all five
             }
-            String pattern = parsePattern(f[0], where);
-            NextHop hop = parseNextHop(f[1], java.util.Arrays.copyOfRange(f, 2, f.length), where);
-            Entry e = new Entry(pattern, hop, source, lineNo);
-            Entry old = byPattern.putIfAbsent(pattern, e);
-            if (old != null) {
-                throw new RouteTableException(where + "pattern \"" + f[0] + "\" is already routed at line " + old.line());
-            }
-            entries.add(e);
+        }
+        if (!problems.isEmpty()) {
+            throw new RouteTableException(problems);
         }
         return new RouteTable(byPattern, entries);
     }

@@ -71,6 +71,27 @@ class RouteTableTest {
     }
 
     @Test
+    void everyBadLineIsReportedNotOnlyTheFirst() {
+        String text = "example.org\n"
+                + "good.test [127.0.0.1]:2525\n"
+                + "a.test host:99999\n"
+                + "b.test host tls=maybe\n"
+                + "# a comment\n"
+                + "c.test host color=red\n"
+                + "bad..org host\n"
+                + "GOOD.test h2\n";
+        assertThatThrownBy(() -> RouteTable.parse(text, "routes"))
+                .isInstanceOfSatisfying(RouteTableException.class, e -> assertThat(e.problems()).satisfiesExactly(
+                        p -> assertThat(p).startsWith("routes:1: expected"),
+                        p -> assertThat(p).startsWith("routes:3: bad port"),
+                        p -> assertThat(p).startsWith("routes:4: bad tls="),
+                        p -> assertThat(p).startsWith("routes:6: unknown option"),
+                        p -> assertThat(p).startsWith("routes:7: bad pattern"),
+                        p -> assertThat(p).startsWith("routes:8: pattern \"GOOD.test\" is already routed at line 2")))
+                .hasMessageContaining("routes:1: ").hasMessageContaining("routes:8: ");
+    }
+
+    @Test
     void loadNamesTheFile(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("routes");
         Files.writeString(f, "a.test [127.0.0.1]:2525\nb.test nohost:\n");

@@ -85,6 +85,22 @@ class ServerSslContextsTest {
     }
 
     @Test
+    void aKeyThatIsNotTheCertificatesOrNotPemIsRefusedWhenTheContextIsBuilt() throws Exception {
+        TestPki pki = new TestPki("Test CA");
+        Path[] one = pki.issue("localhost").write(Files.createDirectories(dir.resolve("one")));
+        Path[] other = pki.issue("localhost").write(Files.createDirectories(dir.resolve("other")));
+        assertThatThrownBy(() -> ServerSslContexts.build(TlsSettings.pem(one[0], other[1], "localhost"), Clock.systemUTC()))
+                .isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("tls_key: the key in " + other[1] + " does not belong to the certificate in " + one[0]);
+        Path notPem = Files.writeString(dir.resolve("cert.txt"), "not a certificate\n");
+        assertThatThrownBy(() -> ServerSslContexts.build(TlsSettings.pem(notPem, one[1], "localhost"), Clock.systemUTC()))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("tls_certificate: " + notPem);
+        assertThatThrownBy(() -> ServerSslContexts.build(TlsSettings.pem(one[0], notPem, "localhost"), Clock.systemUTC()))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("tls_key: " + notPem + " is not a PEM private key");
+        assertThat(ServerSslContexts.build(TlsSettings.pem(one[0], one[1], "localhost"), Clock.systemUTC())).isNotNull();
+    }
+
+    @Test
     void aCertificateForAnotherNameFailsHostNameVerification() throws Exception {
         TestPki pki = new TestPki("Test CA");
         Path[] files = pki.issue("mx.other.example").write(dir);
