@@ -196,14 +196,10 @@ public final class Relay implements AutoCloseable {
             DeliveryEngine e = engine;
             server = new SmtpServer(Wiring.serverSettings(config), new WakingQueue(q, e::wakeUp), localUsers::exists, registry, clock,
                     QueueId::generate, commands);
-            if (tls != null && config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).isPresent()) {
+            if (tls != null && config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).isPresent()) { // without TLS: refused by ConfigLoader
                 server.implicitTls(config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).get(), tls::installImplicit);
-            } else if (config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).isPresent()) {
-                throw new StartupException("tls_implicit_listen is set but tls_enabled = no (enable TLS, or set tls_implicit_listen = none)", null);
             }
             server.start();
-        } catch (StartupException e) {
-            throw e;
         } catch (Exception e) { // Netty rethrows a BindException unchecked
             throw new StartupException(e instanceof java.net.BindException
                     ? "cannot listen on " + config.listen().stream().map(ConfigLoader::format).toList() + ": " + e.getMessage()
@@ -381,7 +377,12 @@ public final class Relay implements AutoCloseable {
         RelayConfig fresh;
         RouteTable newTable;
         try {
-            fresh = config.file().isPresent() ? ConfigLoader.forThisMachine().load(config.file()) : config;
+            fresh = config.reread();
+            List<String> problems = StartChecks.problems(fresh);
+            if (!problems.isEmpty()) {
+                log.warn("reload refused, nothing changed: {}", String.join("; ", problems));
+                throw new CliException("reload refused, nothing changed: " + String.join("; ", problems));
+            }
             newTable = Wiring.routeTable(fresh);
         } catch (ConfigException e) {
             String problems = String.join("; ", e.problems().stream().map(Object::toString).toList());

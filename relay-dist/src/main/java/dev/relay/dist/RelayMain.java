@@ -9,6 +9,7 @@ import dev.relay.dist.config.RelayConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -19,6 +20,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * {@code relay}: the server process. Reads the configuration ({@code --config}, else
@@ -28,14 +30,17 @@ import sun.misc.Signal;
  */
 @Command(name = "relay", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = {"A store-and-forward SMTP relay.",
-                "Without a configuration file it runs on embedded defaults: queue in ./data, listening on 127.0.0.1:2525."},
+                "Without a configuration file it runs on embedded defaults: data folder RELAY_HOME/data (the installation's),"
+                        + " listening on 127.0.0.1:2525.",
+                "Relative paths in a configuration file are taken from the file's own directory."},
         footer = {"", "Signals: TERM or INT stop it gracefully (exit code 0); HUP reloads routes and relay_domains.",
                 "Exit codes: 0 stopped normally or configuration OK, 1 bad configuration or start-up failed, 2 bad command line."})
 public final class RelayMain implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(RelayMain.class);
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The configuration file (default: $RELAY_CONF, else embedded defaults).")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The configuration file (default: $RELAY_CONF; bin/relay sets it to conf/relay.conf"
+            + " of the installation when unset; else the embedded defaults).")
     Path config;
 
     @Option(names = "--check-config", description = "Check the configuration and the route table, print any problem, and exit.")
@@ -92,11 +97,11 @@ public final class RelayMain implements Callable<Integer> {
             err.flush();
             return ExitCodes.FAILURE;
         }
-        try {
-            Wiring.routeTable(cfg);
-        } catch (dev.relay.client.routing.RouteTableException e) {
-            err.println(e.getMessage());
-            err.println("relay: the route table has a problem; " + (checkOnly ? "fix it and check again" : "not started"));
+        List<String> problems = StartChecks.problems(cfg);
+        if (!problems.isEmpty()) {
+            problems.forEach(err::println);
+            err.println("relay: " + problems.size() + (problems.size() == 1 ? " problem" : " problems")
+                    + " in the files the configuration names; " + (checkOnly ? "fix them and check again" : "not started"));
             err.flush();
             return ExitCodes.FAILURE;
         }
@@ -107,6 +112,8 @@ public final class RelayMain implements Callable<Integer> {
             return ExitCodes.OK;
         }
         if (checkOnly) {
+            StartChecks.warnings(cfg).forEach(w -> err.println("relay: warning: " + w));
+            err.flush();
             out.println(cfg.sourceName() + ": configuration OK");
             out.flush();
             return ExitCodes.OK;
@@ -114,11 +121,25 @@ public final class RelayMain implements Callable<Integer> {
         return run(cfg, err);
     }
 
+    /**
+     * The warning to log when SIGHUP was ignored when the JVM started (nohup, or a supervisor that
+     * ignores it): the JVM then keeps it ignored and does not install our handler (it answers
+     * {@link SignalHandler#SIG_IGN}), and nothing a Java program can do changes that.
+     */
+    static Optional<String> hupWarning(SignalHandler previous) {
+        if (previous != SignalHandler.SIG_IGN) {
+            return Optional.empty();
+        }
+        return Optional.of("SIGHUP is ignored in this process (started under nohup?), so kill -HUP does not reload: "
+                + "use relayctl reload (or start the relay without nohup: it runs in the foreground and needs no terminal)");
+    }
+
     private static int run(RelayConfig cfg, PrintWriter err) {
         org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
         org.slf4j.bridge.SLF4JBridgeHandler.install();
         long t0 = System.nanoTime();
         log.info("relay {} starting, configuration: {}, host name {}", Version.get(), cfg.sourceName(), cfg.hostname());
+        StartChecks.warnings(cfg).forEach(w -> log.warn("{}", w));
         CountDownLatch stop = new CountDownLatch(1);
         Relay relay;
         try {
@@ -131,7 +152,7 @@ public final class RelayMain implements Callable<Integer> {
         }
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        Signal.handle(new Signal("HUP"), s -> {
+        SignalHandler previous = Signal.handle(new Signal("HUP"), s -> {
             log.info("SIGHUP: reloading");
             try {
                 relay.reload(); // logs what it applied, or why it refused
@@ -139,6 +160,7 @@ public final class RelayMain implements Callable<Integer> {
                 // already logged by reload(): the relay goes on with what it has
             }
         });
+        hupWarning(previous).ifPresent(w -> log.warn("{}", w));
         log.info("relay started in {} ms", (System.nanoTime() - t0) / 1_000_000);
         try {
             stop.await();

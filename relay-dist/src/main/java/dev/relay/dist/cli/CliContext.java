@@ -34,6 +34,14 @@ public interface CliContext {
         throw new CliException("this relay cannot show its routing yet (stop it, and relayctl reads the route table itself)");
     }
 
+    /**
+     * Whether a running relay answers the commands: false when relayctl works on the queue files
+     * itself. A command about the relay (version, reload) fails when it is false.
+     */
+    default boolean relayRunning() {
+        return true;
+    }
+
     /** One line for {@code relayctl version}: whom relayctl talked to. */
     default String where() {
         return "running relay";

@@ -116,8 +116,22 @@ final class DirectContext implements CliContext, AutoCloseable {
 
     @Override
     public String reload() {
-        throw new CliException("the relay is not running (no answer on " + socket
-                + "): there is nothing to reload (start it with bin/relay)");
+        throw new CliException(notRunning() + ": there is nothing to reload (start it with bin/relay)");
+    }
+
+    @Override
+    public boolean relayRunning() {
+        return false;
+    }
+
+    /**
+     * "relay not running", with where relayctl looked: the socket, the data folder and the
+     * configuration that named them, so that a relayctl that reads another configuration than the
+     * relay (another -c, RELAY_CONF or installation) shows it at once.
+     */
+    String notRunning() {
+        return "relay not running: no answer on the admin socket " + socket + " (data folder " + config.dataDirectory()
+                + ", configuration " + config.sourceName() + ")";
     }
 
     @Override
@@ -127,7 +141,7 @@ final class DirectContext implements CliContext, AutoCloseable {
 
     @Override
     public String where() {
-        return "relay not running: working on the queue files in " + settings.dataDirectory();
+        return notRunning() + "; relayctl works on the queue files in " + settings.dataDirectory();
     }
 
     @Override

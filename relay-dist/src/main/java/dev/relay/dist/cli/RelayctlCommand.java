@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 public final class RelayctlCommand implements Runnable {
 
     @Option(names = {"-c", "--config"}, paramLabel = "FILE",
-            description = "The relay's configuration file (default: $RELAY_CONF, else the embedded defaults).")
+            description = "The relay's configuration file (default: $RELAY_CONF; bin/relayctl sets it to conf/relay.conf"
+                    + " of the installation when unset; else the embedded defaults).")
     Path config;
 
     @CommandLine.Spec

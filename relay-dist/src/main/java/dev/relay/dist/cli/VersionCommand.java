@@ -10,8 +10,9 @@ import picocli.CommandLine.Command;
  * prints relayctl's own version without asking anyone.
  */
 @Command(name = "version", mixinStandardHelpOptions = true,
-        description = {"Print the version of the running relay.",
-                "When the relay is stopped, relayctl's own; then how relayctl reached the queue."})
+        description = {"Print the version of the running relay and how relayctl reached it.",
+                "When no relay answers: relayctl's own version, where it looked (admin socket, data folder,"
+                        + " configuration), and exit code 1."})
 final class VersionCommand implements Callable<Integer> {
 
     @CommandLine.ParentCommand
@@ -23,8 +24,14 @@ final class VersionCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = spec.commandLine().getOut();
+        CliContext context = parent.context();
         out.println(new Version().getVersion()[0]);
-        out.println(parent.context().where());
+        out.flush();
+        if (!context.relayRunning()) {
+            // asked about the relay, and there is none: a failure of what was asked, never exit 0
+            throw new CliException(context.where());
+        }
+        out.println(context.where());
         out.flush();
         return ExitCodes.OK;
     }

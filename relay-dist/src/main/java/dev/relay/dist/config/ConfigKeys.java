@@ -35,8 +35,10 @@ public final class ConfigKeys {
     public static final Key<List<String>> HOST_ALIASES = Key.of(FILES, "host_aliases", "", Values.domains(),
             "Other names this relay is known by; like hostname, they are removed from the front of a source route.");
 
-    public static final Key<Path> DATA_DIRECTORY = Key.of(FILES, "data_directory", "./data", Values.path(),
-            "The data folder: the queue database, Maildirs (by default) and the relayctl socket. Created with mode 0700.");
+    public static final Key<Path> DATA_DIRECTORY = new Key<>("data_directory", null,
+            "data in the installation (RELAY_HOME/data)", FILES,
+            "The data folder: the queue database, Maildirs (by default) and the relayctl socket. Created with mode 0700. "
+                    + "The default does not depend on the directory the relay or relayctl is started in.", Values.path());
 
     public static final Key<Path> ADMIN_SOCKET = Key.of(FILES, "admin_socket", "$data_directory/relayctl.sock", Values.path(),
             "The Unix domain socket on which the running relay serves relayctl (mode 0600, never a network port).");
@@ -256,8 +258,13 @@ public final class ConfigKeys {
             "Messages waiting to be written beyond this are refused with 451 4.3.0 at once instead of piling up in memory.");
 
     public static final Key<Optional<InetSocketAddress>> METRICS_LISTEN = Key.of(OPS, "metrics_listen", "127.0.0.1:9025",
-            Values.noneOr(loopback()),
-            "Where /metrics (Prometheus) and /health are served over HTTP, or none; loopback addresses only.");
+            Values.noneOr(Values::socketAddress),
+            "Where /metrics (Prometheus) and /health are served over HTTP, or none; loopback addresses only, unless "
+                    + "metrics_allow_remote = yes.");
+
+    public static final Key<Boolean> METRICS_ALLOW_REMOTE = Key.of(OPS, "metrics_allow_remote", "no", Values.bool(),
+            "yes: metrics_listen may be an address other hosts reach (0.0.0.0:9025 in a container, for a Prometheus "
+                    + "outside it); the endpoint has no authentication, so firewall it. no: loopback only.");
 
     public static final Key<Duration> SHUTDOWN_TIMEOUT = Key.of(OPS, "shutdown_timeout", "30s",
             Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
@@ -280,20 +287,46 @@ public final class ConfigKeys {
             DELIVERY_CONCURRENCY, DELIVERY_DESTINATION_CONCURRENCY, DELIVERY_RECIPIENTS_PER_TRANSACTION, DELIVERY_CONNECTION_REUSE, DELIVERY_CONNECTION_IDLE_TIME, RETRY_MIN_BACKOFF,
             RETRY_MAX_BACKOFF, MAX_QUEUE_LIFETIME, BOUNCE_QUEUE_LIFETIME, HOST_DOWN_TIME, DELAY_WARNING_TIME, SMTP_CONNECT_TIMEOUT, SMTP_HELO_TIMEOUT,
             SMTP_MAIL_TIMEOUT, SMTP_RCPT_TIMEOUT, SMTP_DATA_INIT_TIMEOUT, SMTP_DATA_XFER_TIMEOUT, SMTP_DATA_DONE_TIMEOUT, SMTP_RSET_TIMEOUT, DNS_SERVER, DNS_TIMEOUT, SMTP_MX_ADDRESS_LIMIT,
-            MAILDIR_DIRECTORY, LOCAL_ACCEPT_UNKNOWN_USERS, LOCAL_USERS_REFRESH, METRICS_LISTEN, SHUTDOWN_TIMEOUT);
+            MAILDIR_DIRECTORY, LOCAL_ACCEPT_UNKNOWN_USERS, LOCAL_USERS_REFRESH, METRICS_LISTEN, METRICS_ALLOW_REMOTE, SHUTDOWN_TIMEOUT);
+
+    /**
+     * Names an administrator of Postfix (main.cf) or Exim may write, and old or dotted spellings,
+     * with the key that does that here: an unknown key that is one of these gets this key as its
+     * "did you mean", however far the names are apart.
+     */
+    public static final Map<String, String> SYNONYMS = Map.ofEntries(
+            Map.entry("myhostname", "hostname"), Map.entry("primary_hostname", "hostname"),
+            Map.entry("aliases", "host_aliases"), Map.entry("mydestination", "local_domains"),
+            Map.entry("mynetworks", "trusted_networks"), Map.entry("relay_from_hosts", "trusted_networks"),
+            Map.entry("inet_interfaces", "listen"), Map.entry("local_interfaces", "listen"),
+            Map.entry("daemon_smtp_ports", "listen"), Map.entry("transport_maps", "routes_file"),
+            Map.entry("relayhost", "routes_file"), Map.entry("message_size_limit", "max_message_size"),
+            Map.entry("smtpd_recipient_limit", "max_recipients"), Map.entry("recipients_max", "max_recipients"),
+            Map.entry("smtp_accept_max", "max_connections"),
+            Map.entry("smtpd_client_connection_count_limit", "max_connections_per_client"),
+            Map.entry("smtp_accept_max_per_host", "max_connections_per_client"),
+            Map.entry("smtpd_hard_error_limit", "max_errors"), Map.entry("smtpd_timeout", "idle_timeout"),
+            Map.entry("hopcount_limit", "max_received_headers"), Map.entry("received_headers_max", "max_received_headers"),
+            Map.entry("smtpd_tls_cert_file", "tls_certificate"), Map.entry("smtpd_tls_key_file", "tls_key"),
+            Map.entry("tls_privatekey", "tls_key"), Map.entry("smtpd_tls_security_level", "tls_enabled"),
+            Map.entry("smtpd_use_tls", "tls_enabled"), Map.entry("smtpd_sasl_auth_enable", "auth_enabled"),
+            Map.entry("smtp_tls_security_level", "client_tls"), Map.entry("smtp_tls_cafile", "client_tls_ca_file"),
+            Map.entry("smtp_sasl_password_maps", "client_credentials_file"),
+            Map.entry("default_process_limit", "delivery_concurrency"),
+            Map.entry("default_destination_concurrency_limit", "delivery_destination_concurrency"),
+            Map.entry("smtp_destination_recipient_limit", "delivery_recipients_per_transaction"),
+            Map.entry("smtp_connection_cache_time_limit", "delivery_connection_idle_time"),
+            Map.entry("minimal_backoff_time", "retry_min_backoff"), Map.entry("maximal_backoff_time", "retry_max_backoff"),
+            Map.entry("maximal_queue_lifetime", "max_queue_lifetime"), Map.entry("retry_max_lifetime", "max_queue_lifetime"),
+            Map.entry("timeout_frozen_after", "max_queue_lifetime"), Map.entry("queue_lifetime", "max_queue_lifetime"),
+            Map.entry("retry_bounce_lifetime", "bounce_queue_lifetime"),
+            Map.entry("ignore_bounce_errors_after", "bounce_queue_lifetime"),
+            Map.entry("retry_host_down_time", "host_down_time"), Map.entry("delay_warning", "delay_warning_time"),
+            Map.entry("local_recipient_maps", "local_accept_unknown_users"), Map.entry("home_mailbox", "maildir_directory"),
+            Map.entry("queue_max_pending_enqueues", "queue_max_pending"),
+            Map.entry("queue_group_commit_max_messages", "queue_group_commit_max"));
 
     /** The keys by name. */
     public static final Map<String, Key<?>> BY_NAME = ALL.stream()
             .collect(Collectors.toUnmodifiableMap(Key::name, Function.identity()));
-
-    private static ValueType<InetSocketAddress> loopback() {
-        return t -> {
-            InetSocketAddress a = Values.socketAddress(t);
-            if (!a.getAddress().isLoopbackAddress()) {
-                throw new BadValueException(t + " is not a loopback address",
-                        "the metrics endpoint is for this machine only: use 127.0.0.1:PORT or [::1]:PORT and scrape through a local agent or tunnel");
-            }
-            return a;
-        };
-    }
 }

@@ -25,25 +25,61 @@ import java.util.function.Supplier;
  * <p>Steps: unknown keys are refused (with a did-you-mean); each key's text is its file value or
  * its default; {@code $name} and {@code ${name}} are replaced by the text of another key (as in
  * Postfix's main.cf; {@code $$} is a dollar sign); the text is parsed by the key's type; then
- * the checks that involve several keys run. Relative paths are taken from the working directory.
+ * the checks that involve several keys run.
+ *
+ * <p>Relative paths written in a configuration file are taken from the file's own directory, so a
+ * relay and a relayctl started anywhere with the same file agree on every path (a relative
+ * {@code data_directory = data} in {@code /etc/relay/relay.conf} is {@code /etc/relay/data}). The
+ * default {@code data_directory} is {@code data} in the installation ({@code relay.home}, set by
+ * {@code bin/relay} and {@code bin/relayctl}), else in the working directory; every other default
+ * path is built from it. Only without a file, and without an installation, does the working
+ * directory count.
  */
 public final class ConfigLoader {
 
     /** Unix domain socket paths are limited to 108 bytes with the terminating NUL (sun_path on Linux). */
     static final int MAX_SOCKET_PATH = 107;
 
+    /** The environment variable that gives the host name when the configuration does not (containers). */
+    public static final String HOSTNAME_ENV = "RELAY_HOSTNAME";
+
     private final Path workingDirectory;
+    private final Optional<Path> home;
     private final Supplier<String> machineHostname;
 
-    /** A loader that resolves relative paths against {@code workingDirectory} and takes the default host name from {@code machineHostname}. */
+    /**
+     * A loader for settings without a file (tests): relative paths and the default data folder are
+     * taken from {@code workingDirectory}; the default host name comes from {@code machineHostname}.
+     */
     public ConfigLoader(Path workingDirectory, Supplier<String> machineHostname) {
+        this(workingDirectory, Optional.empty(), machineHostname);
+    }
+
+    /**
+     * A loader whose default data folder is {@code home/data} when {@code home} (the installation)
+     * is given, else {@code workingDirectory/data}.
+     */
+    public ConfigLoader(Path workingDirectory, Optional<Path> home, Supplier<String> machineHostname) {
         this.workingDirectory = workingDirectory.toAbsolutePath().normalize();
+        this.home = home.map(h -> h.toAbsolutePath().normalize());
         this.machineHostname = machineHostname;
     }
 
-    /** The loader of the running process: the current directory and this machine's name. */
+    /**
+     * The loader of the running process: the current directory, the installation the scripts name
+     * in the system property {@code relay.home}, and the host name of {@code $RELAY_HOSTNAME} or else
+     * of this machine.
+     */
     public static ConfigLoader forThisMachine() {
-        return new ConfigLoader(Path.of("").toAbsolutePath(), ConfigLoader::machineHostname);
+        Optional<Path> home = Optional.ofNullable(System.getProperty("relay.home")).filter(s -> !s.isBlank()).map(Path::of);
+        String env = System.getenv(HOSTNAME_ENV);
+        Supplier<String> hostname = env == null || env.isBlank() ? ConfigLoader::machineHostname : env::strip;
+        return new ConfigLoader(Path.of("").toAbsolutePath(), home, hostname);
+    }
+
+    /** The default data folder: {@code data} in the installation, else in the working directory. */
+    public Path defaultDataDirectory() {
+        return home.orElse(workingDirectory).resolve("data");
     }
 
     /** Loads {@code file}, or the embedded defaults when it is empty. */
@@ -56,6 +92,8 @@ public final class ConfigLoader {
     public RelayConfig load(ConfigFile parsed, Optional<Path> file) throws ConfigException {
         String source = parsed.source();
         List<ConfigProblem> problems = new ArrayList<>(parsed.problems());
+        // relative paths in a file are taken from the file's directory (as relayctl, run anywhere, must find them)
+        Path base = file.map(f -> workingDirectory.resolve(f).normalize().getParent()).orElse(workingDirectory);
 
         for (ConfigFile.Setting s : parsed.settings().values()) {
             if (!ConfigKeys.BY_NAME.containsKey(s.key())) {
@@ -73,6 +111,8 @@ public final class ConfigLoader {
                 raw.put(key.name(), s.value());
             } else if (key == ConfigKeys.HOSTNAME) {
                 raw.put(key.name(), machineHostname.get());
+            } else if (key == ConfigKeys.DATA_DIRECTORY) {
+                raw.put(key.name(), defaultDataDirectory().toString().replace("$", "$$"));
             } else if (key == ConfigKeys.ROUTES_FILE) {
                 raw.put(key.name(), file.map(f -> f.resolveSibling("routes")).filter(Files::isRegularFile)
                         .map(Path::toString).orElse("none"));
@@ -100,9 +140,9 @@ public final class ConfigLoader {
             try {
                 Object v = key.type().parse(text);
                 if (v instanceof Path p) {
-                    v = workingDirectory.resolve(p).normalize();
+                    v = base.resolve(p).normalize();
                 } else if (v instanceof Optional<?> o && o.isPresent() && o.get() instanceof Path p) {
-                    v = Optional.of(workingDirectory.resolve(p).normalize());
+                    v = Optional.of(base.resolve(p).normalize());
                 }
                 values.put(key.name(), v);
                 if (v instanceof Path || v instanceof Optional<?> o2 && o2.isPresent() && o2.get() instanceof Path) {
@@ -123,7 +163,7 @@ public final class ConfigLoader {
             problems.sort(java.util.Comparator.comparingInt(ConfigProblem::line));
             throw new ConfigException(problems);
         }
-        return new RelayConfig(file, values, expanded);
+        return new RelayConfig(file, values, expanded, this);
     }
 
     private void crossChecks(ConfigFile parsed, Map<String, Object> values, List<ConfigProblem> problems) {
@@ -138,9 +178,22 @@ public final class ConfigLoader {
         if (routes.isPresent() && !Files.isRegularFile(routes.get())) {
             problems.add(problem(parsed, ConfigKeys.ROUTES_FILE, routes.get() + " does not exist",
                     "create it (it may hold only comments) or set routes_file = none"));
+        } else if (routes.isPresent() && !Files.isReadable(routes.get())) {
+            problems.add(problem(parsed, ConfigKeys.ROUTES_FILE, routes.get() + " cannot be read by this user",
+                    "let the relay's user read it (check the owner and mode), or run the check as that user"));
         }
         Optional<InetSocketAddress> metrics = get(values, ConfigKeys.METRICS_LISTEN);
         List<InetSocketAddress> listen = get(values, ConfigKeys.LISTEN);
+        if (metrics.isPresent() && !metrics.get().getAddress().isLoopbackAddress()
+                && !get(values, ConfigKeys.METRICS_ALLOW_REMOTE)) {
+            problems.add(problem(parsed, ConfigKeys.METRICS_LISTEN, format(metrics.get()) + " is not a loopback address",
+                    "the metrics endpoint is for this machine only: use 127.0.0.1:PORT or [::1]:PORT, or set "
+                            + ConfigKeys.METRICS_ALLOW_REMOTE.name() + " = yes to let other hosts scrape it (a container)"));
+        }
+        if (get(values, ConfigKeys.TLS_IMPLICIT_LISTEN).isPresent() && !get(values, ConfigKeys.TLS_ENABLED)) {
+            problems.add(problem(parsed, ConfigKeys.TLS_IMPLICIT_LISTEN, "is set but tls_enabled = no",
+                    "enable TLS, or set tls_implicit_listen = none"));
+        }
         if (metrics.isPresent() && metrics.get().getPort() != 0) {
             for (InetSocketAddress l : listen) {
                 if (l.getPort() == metrics.get().getPort()
@@ -163,6 +216,9 @@ public final class ConfigLoader {
             Optional<Path> f = get(values, k);
             if (f.isPresent() && !Files.isRegularFile(f.get())) {
                 problems.add(problem(parsed, k, f.get() + " does not exist", "give the path of an existing file, or none"));
+            } else if (f.isPresent() && !Files.isReadable(f.get())) {
+                problems.add(problem(parsed, k, f.get() + " cannot be read by this user",
+                        "let the relay's user read it (check the owner and mode), or run the check as that user"));
             }
         }
         java.time.Duration minBackoff = get(values, ConfigKeys.RETRY_MIN_BACKOFF);
@@ -247,20 +303,35 @@ public final class ConfigLoader {
         return out.toString();
     }
 
-    /** The known key closest to {@code unknown}, if it is close enough to be a typo. */
+    /**
+     * The known key {@code unknown} most likely means: its own spelling with dots and hyphens as
+     * underscores, a name from Postfix or Exim ({@link ConfigKeys#SYNONYMS}, however far), else the
+     * key closest by edit distance if it is close enough to be a typo; null when none fits.
+     */
     static String didYouMean(String unknown) {
-        String u = unknown.toLowerCase(Locale.ROOT);
+        String u = unknown.toLowerCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        if (ConfigKeys.BY_NAME.containsKey(u) && !u.equals(unknown)) {
+            return u;
+        }
+        String synonym = ConfigKeys.SYNONYMS.get(u);
+        if (synonym != null) {
+            return synonym;
+        }
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        for (String k : ConfigKeys.BY_NAME.keySet()) {
+        // a typo of a key, or of a Postfix/Exim name (mesage_size_limit: max_message_size)
+        List<String> names = new ArrayList<>(ConfigKeys.BY_NAME.keySet());
+        names.addAll(ConfigKeys.SYNONYMS.keySet());
+        java.util.Collections.sort(names);
+        for (String k : names) {
             int d = distance(u, k);
-            if (d < bestDistance || (d == bestDistance && best != null && k.compareTo(best) < 0)) {
+            if (d < bestDistance) {
                 best = k;
                 bestDistance = d;
             }
         }
         if (best != null && (bestDistance <= Math.max(2, u.length() / 3) || best.contains(u) || u.contains(best))) {
-            return best;
+            return ConfigKeys.SYNONYMS.getOrDefault(best, best);
         }
         return null;
     }

@@ -19,6 +19,7 @@ public final class ConfigReference {
     /** Example values for the keys whose default is computed at start-up. */
     private static final Map<String, String> EXAMPLES = Map.of(
             "hostname", "mx1.example.org",
+            "data_directory", "/var/lib/relay",
             "routes_file", "/etc/relay/routes");
 
     static final String TABLE_START = "<!-- configuration reference: generated from ConfigKeys, do not edit by hand -->";
@@ -31,7 +32,7 @@ public final class ConfigReference {
             # comments; a line starting with white space continues the value above; lists are separated
             # by commas and/or spaces; $key (or ${key}) stands for the value of another key, $$ for "$".
             # Sizes: 1024, 512k, 50M, 1G (powers of 1024). Durations: 30s, 5m, 4h, 5d, 1w (a bare number
-            # is seconds). Relative paths are taken from the directory the relay is started in.
+            # is seconds). A relative path is taken from the directory this file is in.
             #
             # Every key is shown below, commented out, with its default: this file as shipped gives the
             # same relay as no file at all. Uncomment and change what you need, then check with

@@ -22,9 +22,11 @@ public final class RelayConfig {
     private final Optional<Path> file;
     private final Map<String, Object> values;
     private final Map<String, String> effective;
+    private final ConfigLoader loader;
 
-    RelayConfig(Optional<Path> file, Map<String, Object> values, Map<String, String> effective) {
+    RelayConfig(Optional<Path> file, Map<String, Object> values, Map<String, String> effective, ConfigLoader loader) {
         this.file = Objects.requireNonNull(file);
+        this.loader = Objects.requireNonNull(loader);
         for (Key<?> k : ConfigKeys.ALL) {
             if (!values.containsKey(k.name())) {
                 throw new IllegalArgumentException("no value for " + k.name());
@@ -43,6 +45,14 @@ public final class RelayConfig {
     /** The file it was read from; empty for the embedded defaults. */
     public Optional<Path> file() {
         return file;
+    }
+
+    /**
+     * The file read again by the loader that read it (same working directory, installation and
+     * host name, so unchanged keys come out the same), or this configuration when it had no file.
+     */
+    public RelayConfig reread() throws ConfigException {
+        return file.isPresent() ? loader.load(file) : this;
     }
 
     /** Every key with its effective value as text (after defaults and $variables), for {@code relay --print-config}. */

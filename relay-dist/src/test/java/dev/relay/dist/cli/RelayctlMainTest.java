@@ -60,9 +60,11 @@ class RelayctlMainTest {
         Result hold = main("", "--config=" + conf, "hold", a.value());
         assertThat(hold.code()).as(hold.toString()).isZero();
         Result version = main("", "-c", conf.toString(), "version");
-        assertThat(version.out()).contains("relay not running: working on the queue files in " + dir.resolve("data/queue"));
+        RelayctlCommandsTest.assertOneLineError(version, 1, "relay not running: no answer on the admin socket "
+                + dir.resolve("data/relayctl.sock") + " (data folder " + dir.resolve("data") + ", configuration " + conf + ")",
+                "works on the queue files in " + dir.resolve("data/queue"));
         Result reload = main("", "-c", conf.toString(), "reload");
-        RelayctlCommandsTest.assertOneLineError(reload, 1, "the relay is not running", "nothing to reload");
+        RelayctlCommandsTest.assertOneLineError(reload, 1, "relay not running: no answer on the admin socket", "nothing to reload");
 
         // the change is on disk and the files are free again: the queue opens in this process
         try (CliFixture f = new CliFixture(dir.resolve("data"))) {
@@ -94,6 +96,24 @@ class RelayctlMainTest {
             Result r = main("", "-c", conf.toString(), "recover");
             RelayctlCommandsTest.assertOneLineError(r, 1, "the relay is running: stop it first");
         }
+    }
+
+    @Test
+    void relativePathsInTheConfigurationAreTheFilesOwnFolderWhereverRelayctlRuns() throws Exception {
+        Path sub = Files.createDirectories(dir.resolve("etc"));
+        Path conf = Files.writeString(sub.resolve("relay.conf"), "data_directory = ../var\n");
+        try (CliFixture f = new CliFixture(dir.resolve("var"))) {
+            f.enqueue("alice@example.org", "bob@example.net");
+        }
+        // relayctl's working directory is / (the loader's), the file says ../var: that is dir/var
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = RelayctlMain.run(new String[] {"-c", conf.toString(), "queue"}, null,
+                new ConfigLoader(Path.of("/"), () -> "relay.test"), new MutableClock(CliFixture.START),
+                new ByteArrayInputStream(new byte[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertThat(code).as(err.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("<alice@example.org>");
     }
 
     @Test

@@ -88,15 +88,12 @@ class ConfigLoaderTest {
                 mesage_size_limit = 50M
                 this is not a setting
                 shutdown_timeout = soon
-                metrics_listen = 0.0.0.0:9025
                 """);
         assertThat(p).containsExactly(
                 "relay.conf:1: key 'listen': '127.0.0.1:99999' has a bad port '99999' (write a port from 1 to 65535)",
-                "relay.conf:2: key 'mesage_size_limit': unknown key (see the configuration reference in the README for the keys there are)",
+                "relay.conf:2: key 'mesage_size_limit': unknown key (did you mean 'max_message_size'?)",
                 "relay.conf:3: 'this is not a setting' is not a 'key = value' line (write key = value, or start the line with # to make it a comment)",
-                "relay.conf:4: key 'shutdown_timeout': 'soon' is not a duration (write a number with a unit: 30s, 5m, 4h, 5d)",
-                "relay.conf:5: key 'metrics_listen': 0.0.0.0:9025 is not a loopback address (the metrics endpoint is for this machine only: "
-                        + "use 127.0.0.1:PORT or [::1]:PORT and scrape through a local agent or tunnel)");
+                "relay.conf:4: key 'shutdown_timeout': 'soon' is not a duration (write a number with a unit: 30s, 5m, 4h, 5d)");
     }
 
     @Test
@@ -104,6 +101,79 @@ class ConfigLoaderTest {
         assertThat(problems("trusted_network = 127.0.0.1\nrelay_domain = example.org\n")).containsExactly(
                 "relay.conf:1: key 'trusted_network': unknown key (did you mean 'trusted_networks'?)",
                 "relay.conf:2: key 'relay_domain': unknown key (did you mean 'relay_domains'?)");
+    }
+
+    @Test
+    void namesFromPostfixEximAndTheOldReadmeGetTheKeyThatDoesItHoweverFar() {
+        assertThat(problems("""
+                retry_max_lifetime = 5d
+                retry_bounce_lifetime = 5d
+                retry_host_down_time = 60s
+                aliases = mx.example.org
+                queue.lease = 30m
+                queue.group-commit.max-messages = 512
+                mynetworks = 127.0.0.0/8
+                smtpd_tls_cert_file = /etc/ssl/cert.pem
+                frobnication_level = 3
+                """)).containsExactly(
+                "relay.conf:1: key 'retry_max_lifetime': unknown key (did you mean 'max_queue_lifetime'?)",
+                "relay.conf:2: key 'retry_bounce_lifetime': unknown key (did you mean 'bounce_queue_lifetime'?)",
+                "relay.conf:3: key 'retry_host_down_time': unknown key (did you mean 'host_down_time'?)",
+                "relay.conf:4: key 'aliases': unknown key (did you mean 'host_aliases'?)",
+                "relay.conf:5: key 'queue.lease': unknown key (did you mean 'queue_lease'?)",
+                "relay.conf:6: key 'queue.group-commit.max-messages': unknown key (did you mean 'queue_group_commit_max'?)",
+                "relay.conf:7: key 'mynetworks': unknown key (did you mean 'trusted_networks'?)",
+                "relay.conf:8: key 'smtpd_tls_cert_file': unknown key (did you mean 'tls_certificate'?)",
+                "relay.conf:9: key 'frobnication_level': unknown key (see the configuration reference in the README for the keys there are)");
+        assertThat(ConfigKeys.SYNONYMS.values()).allSatisfy(k -> assertThat(ConfigKeys.BY_NAME).containsKey(k));
+        assertThat(ConfigKeys.SYNONYMS.keySet()).allSatisfy(k -> assertThat(ConfigKeys.BY_NAME).doesNotContainKey(k));
+    }
+
+    @Test
+    void relativePathsInAFileAreTakenFromTheFilesFolderNotTheWorkingDirectory() throws Exception {
+        Path etc = Files.createDirectories(dir.resolve("etc/relay"));
+        Files.writeString(etc.resolve("relay.conf"), "data_directory = ../../var/relay\nmaildir_directory = mail\n");
+        ConfigLoader elsewhere = new ConfigLoader(Path.of("/"), Optional.of(Path.of("/opt/relay")), () -> "mx1.example.org");
+        RelayConfig c = elsewhere.load(Optional.of(etc.resolve("relay.conf")));
+        assertThat(c.dataDirectory()).isEqualTo(dir.resolve("var/relay"));
+        assertThat(c.adminSocket()).isEqualTo(dir.resolve("var/relay/relayctl.sock"));
+        assertThat(c.maildirDirectory()).isEqualTo(etc.resolve("mail"));
+    }
+
+    @Test
+    void theDefaultDataFolderIsTheInstallationsNotTheWorkingDirectory() throws Exception {
+        ConfigLoader installed = new ConfigLoader(Path.of("/"), Optional.of(dir.resolve("relay-1.0")), () -> "mx1.example.org");
+        Path conf = Files.writeString(dir.resolve("relay.conf"), "# nothing set\n");
+        assertThat(installed.load(Optional.empty()).dataDirectory()).isEqualTo(dir.resolve("relay-1.0/data"));
+        assertThat(installed.load(Optional.of(conf)).queueSettings().dataDirectory()).isEqualTo(dir.resolve("relay-1.0/data/queue"));
+        assertThat(installed.load(Optional.of(conf)).adminSocket()).isEqualTo(dir.resolve("relay-1.0/data/relayctl.sock"));
+    }
+
+    @Test
+    void theMetricsEndpointIsLoopbackOnlyUnlessRemoteScrapingIsAllowed() throws Exception {
+        assertThat(problems("metrics_listen = 0.0.0.0:9025\n")).containsExactly(
+                "relay.conf:1: key 'metrics_listen': 0.0.0.0:9025 is not a loopback address (the metrics endpoint is for this "
+                        + "machine only: use 127.0.0.1:PORT or [::1]:PORT, or set metrics_allow_remote = yes to let other hosts "
+                        + "scrape it (a container))");
+        assertThat(load("metrics_listen = 0.0.0.0:9025\nmetrics_allow_remote = yes\n").metricsListen())
+                .hasValueSatisfying(a -> assertThat(a.getAddress().isAnyLocalAddress()).isTrue());
+    }
+
+    @Test
+    void implicitTlsWithoutTlsIsAConfigurationProblemNotAStartFailure() {
+        assertThat(problems("tls_enabled = no\ntls_implicit_listen = 127.0.0.1:4650\n")).containsExactly(
+                "relay.conf:2: key 'tls_implicit_listen': is set but tls_enabled = no (enable TLS, or set tls_implicit_listen = none)");
+    }
+
+    @Test
+    void aNamedFileTheUserCannotReadIsAProblem() throws Exception {
+        Path key = Files.writeString(dir.resolve("key.pem"), "x");
+        Files.writeString(dir.resolve("cert.pem"), "x");
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("---------"));
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(key), "root reads every file");
+        assertThat(problems("tls_certificate = cert.pem\ntls_key = key.pem\n")).containsExactly(
+                "relay.conf:2: key 'tls_key': " + key + " cannot be read by this user (let the relay's user read it "
+                        + "(check the owner and mode), or run the check as that user)");
     }
 
     @Test

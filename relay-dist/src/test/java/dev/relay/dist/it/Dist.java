@@ -48,8 +48,10 @@ final class Dist {
 
     /** Runs bin/SCRIPT ARGS to its end (bounded), with {@code stdin} as its input. */
     static Result run(Path workDir, String script, String stdin, String... args) throws Exception {
-        Path out = Files.createTempFile(workDir, script, ".out");
-        Path err = Files.createTempFile(workDir, script, ".err");
+        Path out = Files.createTempFile(script, ".out"); // not in workDir: relayctl may run in /
+        Path err = Files.createTempFile(script, ".err");
+        out.toFile().deleteOnExit();
+        err.toFile().deleteOnExit();
         Process p = builder(workDir, script, List.of(args))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));

@@ -83,6 +83,7 @@ class DistributionIT {
         Files.writeString(dir.resolve("routes"), "# everything to the GreenMail next hop\n*  [127.0.0.1]:"
                 + nextHop.getSmtp().getPort() + "\n");
         Files.writeString(dir.resolve("relay.conf"), "hostname = relay.test\nlisten = 127.0.0.1:" + smtp + "\n"
+                + "data_directory = data\n" // relative: the folder of relay.conf, wherever relay or relayctl runs
                 + "metrics_listen = 127.0.0.1:" + metrics + "\n" + "tls_enabled = no\nroutes_file = routes\n");
         long t0 = System.nanoTime();
         try (Dist.Relay relay = Dist.start(dir, "-c", "relay.conf")) {
@@ -121,6 +122,10 @@ class DistributionIT {
             Dist.Result reload = Dist.run(dir, "relayctl", "", "-c", "relay.conf", "reload");
             assertThat(reload.exitCode()).as(reload.err()).isZero();
             assertThat(reload.out()).startsWith("reload: ");
+            // relayctl run from another directory finds the same relay through the same file
+            Dist.Result fromRoot = Dist.run(Path.of("/"), "relayctl", "", "-c", dir.resolve("relay.conf").toString(), "version");
+            assertThat(fromRoot.exitCode()).as(fromRoot.err()).isZero();
+            assertThat(fromRoot.out()).contains("running relay");
             assertThat(relay.log()).contains("relayctl: user=");
 
             long s0 = System.nanoTime();
@@ -133,6 +138,10 @@ class DistributionIT {
         assertThat(dir.resolve("data/relayctl.sock")).doesNotExist();
         Dist.Result reload = Dist.run(dir, "relayctl", "", "-c", "relay.conf", "reload");
         assertThat(reload.exitCode()).isEqualTo(1);
-        assertThat(reload.err()).startsWith("relayctl: reload: the relay is not running (no answer on ");
+        assertThat(reload.err()).startsWith("relayctl: reload: relay not running: no answer on the admin socket "
+                + dir.resolve("data/relayctl.sock") + " (data folder " + dir.resolve("data") + ", configuration ");
+        Dist.Result version = Dist.run(Path.of("/"), "relayctl", "", "-c", dir.resolve("relay.conf").toString(), "version");
+        assertThat(version.exitCode()).as("asked about a relay that is not running").isEqualTo(1);
+        assertThat(version.err()).contains("relay not running: no answer on the admin socket " + dir.resolve("data/relayctl.sock"));
     }
 }

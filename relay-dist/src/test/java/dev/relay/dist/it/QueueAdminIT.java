@@ -72,7 +72,7 @@ class QueueAdminIT {
     void relayctlManagesTheQueueOfTheRunningRelayAndSigtermKeepsItIntact() throws Exception {
         int smtp = Dist.freePort();
         int downHop = Dist.freePort(); // nothing listens there: the next hop is down
-        Files.writeString(dir.resolve("relay.conf"), "hostname = relay.test\n"
+        Files.writeString(dir.resolve("relay.conf"), "hostname = relay.test\ndata_directory = data\n"
                 + "listen = 127.0.0.1:" + smtp + "\n"
                 + "metrics_listen = none\n" + "tls_enabled = no\n"
                 // after the first refused attempt, nothing is tried again by itself during the test
