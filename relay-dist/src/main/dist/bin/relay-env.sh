@@ -3,7 +3,8 @@
 #
 # Environment:
 #   JAVA_HOME     the Java 17+ installation to use (else the first java on PATH)
-#   JAVA_OPTS     extra JVM options, e.g. JAVA_OPTS="-Xmx1g"
+#   JAVA_OPTS     extra JVM options, e.g. JAVA_OPTS="-Xmx1g" (added after RELAY_JAVA_OPTS: a later -Xmx wins)
+#   RELAY_JAVA_OPTS  bin/relay's memory options (default "-Xms64m -Xmx512m -XX:MaxDirectMemorySize=256m")
 #   RELAY_CONF    the configuration file (else RELAY_HOME/conf/relay.conf if it exists; -c FILE wins over both)
 #   RELAY_LOGBACK the Logback configuration (else RELAY_HOME/conf/logback.xml)
 

@@ -308,7 +308,7 @@ public final class ConfigLoader {
      * underscores, a name from Postfix or Exim ({@link ConfigKeys#SYNONYMS}, however far), else the
      * key closest by edit distance if it is close enough to be a typo; null when none fits.
      */
-    static String didYouMean(String unknown) {
+    public static String didYouMean(String unknown) {
         String u = unknown.toLowerCase(Locale.ROOT).replace('.', '_').replace('-', '_');
         if (ConfigKeys.BY_NAME.containsKey(u) && !u.equals(unknown)) {
             return u;

@@ -48,12 +48,24 @@ final class Dist {
 
     /** Runs bin/SCRIPT ARGS to its end (bounded), with {@code stdin} as its input. */
     static Result run(Path workDir, String script, String stdin, String... args) throws Exception {
+        return run(workDir, java.util.Map.of(), script, stdin, args);
+    }
+
+    /** The same with more environment variables ({@code JAVA_OPTS} of the builder removed when {@code env} sets it to ""). */
+    static Result run(Path workDir, java.util.Map<String, String> env, String script, String stdin, String... args) throws Exception {
         Path out = Files.createTempFile(script, ".out"); // not in workDir: relayctl may run in /
         Path err = Files.createTempFile(script, ".err");
         out.toFile().deleteOnExit();
         err.toFile().deleteOnExit();
-        Process p = builder(workDir, script, List.of(args))
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder pb = builder(workDir, script, List.of(args)).redirectOutput(out.toFile()).redirectError(err.toFile());
+        env.forEach((k, v) -> {
+            if (v.isEmpty()) {
+                pb.environment().remove(k);
+            } else {
+                pb.environment().put(k, v);
+            }
+        });
+        Process p = pb.start();
         p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
         p.getOutputStream().close();
         if (!p.waitFor(180, TimeUnit.SECONDS)) {

@@ -32,11 +32,114 @@ class DistributionIT {
                 "contrib/systemd/relay.service", "contrib/docker/Dockerfile"}) {
             assertThat(Dist.HOME.resolve(f)).isRegularFile();
         }
+        // man pages and bash completion, generated at build time from the command models and the keys
+        for (String f : new String[] {"man/relay.8", "man/relayctl.8", "man/relayctl-queue.8", "man/relay.conf.5",
+                "completion/relayctl"}) {
+            assertThat(Dist.HOME.resolve(f)).isRegularFile();
+        }
+        assertThat(Files.readString(Dist.HOME.resolve("man/relayctl.8"))).startsWith("'\\\" t").contains(".TH \"RELAYCTL\" \"8\"");
+        Process complete = new ProcessBuilder("bash", "-c", "source \"$1\"; COMP_WORDS=(relayctl qu); COMP_CWORD=1;"
+                + " COMP_LINE='relayctl qu'; COMP_POINT=11; _complete_relayctl relayctl qu relayctl; echo \"${COMPREPLY[@]}\"",
+                "bash", Dist.HOME.resolve("completion/relayctl").toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start(); // compopt complains outside a real completion
+        String completed = new String(complete.getInputStream().readAllBytes()).strip();
+        assertThat(complete.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(completed).as("bash completion of 'relayctl qu'").isEqualTo("queue");
         assertThat(Files.list(Dist.HOME.resolve("lib")).map(p -> p.getFileName().toString()))
                 .anySatisfy(n -> assertThat(n).startsWith("relay-dist-"))
                 .anySatisfy(n -> assertThat(n).startsWith("relay-queue-"));
+        // lib/ holds exactly the jars src/main/assembly/lib.txt lists, each with its reason
+        java.util.Set<String> listed = new java.util.TreeSet<>();
+        for (String line : Files.readAllLines(Path.of("src/main/assembly/lib.txt"))) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                listed.add(line.strip().split("\\s+")[0]);
+            }
+        }
+        java.util.Set<String> shipped = new java.util.TreeSet<>();
+        try (var jars = Files.list(Dist.HOME.resolve("lib"))) {
+            // artifact-VERSION[-classifier].jar: the artifact is what comes before the first -DIGIT
+            jars.forEach(j -> shipped.add(j.getFileName().toString().replaceFirst("-\\d.*$", "")));
+        }
+        assertThat(shipped).as("lib/ against src/main/assembly/lib.txt (list a new jar there, with why it is needed)")
+                .isEqualTo(listed);
         try (var archives = Files.list(Dist.HOME.getParent())) {
             assertThat(archives.map(p -> p.getFileName().toString())).anySatisfy(n -> assertThat(n).matches("relay-.*\\.tar\\.gz"));
+        }
+    }
+
+    @Test
+    void binRelayGivesTheJvmABoundedHeapThatRelayJavaOptsReplacesAndJavaOptsOverrides() throws Exception {
+        // a "java" that prints the options it is given, so that the script's command line is seen exactly
+        Path fakeJava = Files.createDirectories(dir.resolve("jdk/bin")).resolve("java");
+        Files.writeString(fakeJava, "#!/bin/sh\n[ \"$1\" = -version ] && { echo 'openjdk version \"17.0.9\"' >&2; exit 0; }\n"
+                + "printf '%s\\n' \"$@\"\n");
+        fakeJava.toFile().setExecutable(true);
+        java.util.Map<String, String> env = new java.util.HashMap<>(java.util.Map.of("JAVA_HOME", dir.resolve("jdk").toString(),
+                "JAVA_OPTS", ""));
+        java.util.List<String> plain = Dist.run(dir, env, "relay", "", "--version").out().lines().toList();
+        assertThat(plain).contains("-Xmx512m", "-XX:MaxDirectMemorySize=256m").endsWith("dev.relay.dist.RelayMain", "--version");
+
+        env.put("RELAY_JAVA_OPTS", "-Xmx200m");
+        assertThat(Dist.run(dir, env, "relay", "", "--version").out().lines().toList())
+                .contains("-Xmx200m").doesNotContain("-Xmx512m");
+
+        env.remove("RELAY_JAVA_OPTS");
+        env.put("JAVA_OPTS", "-Xmx1g");
+        java.util.List<String> both = Dist.run(dir, env, "relay", "", "--version").out().lines().toList();
+        assertThat(both.indexOf("-Xmx1g")).as("JAVA_OPTS comes after the default, so its -Xmx wins").isGreaterThan(both.indexOf("-Xmx512m"));
+    }
+
+    @Test
+    void theSystemdInstallScriptMakesTheFoldersWithTheirOwnersAndRelayctlWorksFromAnyDirectory() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "contrib/systemd/install.sh runs as root");
+        Path prefix = Files.createDirectories(dir.resolve("root"));
+        ProcessBuilder install = new ProcessBuilder(Dist.HOME.resolve("contrib/systemd/install.sh").toString())
+                .redirectErrorStream(true);
+        install.environment().put("PREFIX", prefix.toString());
+        install.environment().put("RELAY_USER", "root"); // exists everywhere: no user is created on the test machine
+        for (int run = 0; run < 2; run++) { // a second run changes nothing
+            Process p = install.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+        }
+        java.util.function.Function<String, String> mode = f -> {
+            try {
+                return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(prefix.resolve(f)));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        assertThat(mode.apply("etc/relay")).isEqualTo("rwxr-x---");
+        assertThat(mode.apply("etc/relay/relay.conf")).isEqualTo("rw-r-----");
+        assertThat(mode.apply("var/lib/relay")).isEqualTo("rwx------");
+        assertThat(Files.getOwner(prefix.resolve("var/lib/relay")).getName()).isEqualTo("root");
+        Path conf = prefix.resolve("etc/relay/relay.conf");
+        assertThat(Files.readString(conf)).contains("data_directory = " + prefix.resolve("var/lib/relay"));
+
+        int smtp = Dist.freePort();
+        Files.writeString(conf, "listen = 127.0.0.1:" + smtp + "\nmetrics_listen = none\ntls_enabled = no\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        try (Dist.Relay relay = Dist.start(dir, "-c", conf.toString())) {
+            relay.awaitLog("relay started in", Duration.ofSeconds(180));
+            ProcessBuilder ctl = new ProcessBuilder(prefix.resolve("usr/local/sbin/relayctl").toString(), "version")
+                    .directory(new java.io.File("/")).redirectErrorStream(true);
+            ctl.environment().remove("RELAY_CONF");
+            Process p = ctl.start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
+            assertThat(out).contains("running relay");
+            assertThat(relay.terminate(Duration.ofSeconds(120))).isZero();
+        }
+        Path analyze = Path.of("/usr/bin/systemd-analyze");
+        if (Files.isExecutable(analyze)) { // the installed unit, with this installation's paths
+            Process p = new ProcessBuilder(analyze.toString(), "verify", prefix.resolve("etc/systemd/system/relay.service").toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(out).isZero();
         }
     }
 
@@ -112,6 +215,14 @@ class DistributionIT {
                     HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics + "/health")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(health.statusCode()).isEqualTo(200);
+            // the container's HEALTHCHECK command, as the Dockerfile has it, against this relay's port
+            String dockerfile = Files.readString(Dist.HOME.resolve("contrib/docker/Dockerfile"));
+            java.util.regex.Matcher hc = java.util.regex.Pattern.compile("\"/bin/bash\", \"-c\", \"(.*)\"]").matcher(dockerfile);
+            assertThat(hc.find()).as("HEALTHCHECK CMD in the Dockerfile").isTrue();
+            String probe = hc.group(1).replace("\\\\", "\\").replace("/9025", "/" + metrics);
+            Process healthcheck = new ProcessBuilder("/bin/bash", "-c", probe).start();
+            assertThat(healthcheck.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(healthcheck.exitValue()).as("HEALTHCHECK " + probe).isZero();
             assertThat(health.body()).contains("\"queue\":{\"status\":\"up\"", "\"smtp\":{\"status\":\"up\"");
             String scrape = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metrics + "/metrics")).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
