@@ -144,6 +144,24 @@ class DistributionIT {
     }
 
     @Test
+    void aRelayStartedWithSighupIgnoredSaysToUseRelayctlReload() throws Exception {
+        int smtp = Dist.freePort();
+        Files.writeString(dir.resolve("relay.conf"), "hostname = relay.test\nlisten = 127.0.0.1:" + smtp + "\n"
+                + "data_directory = data\nmetrics_listen = none\ntls_enabled = no\n");
+        // as nohup does: SIGHUP ignored before the JVM starts, which then cannot take it back
+        Path log = dir.resolve("nohup.log");
+        ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", "trap '' HUP; exec \"$0\" \"$@\"",
+                Dist.HOME.resolve("bin/relay").toString(), "-c", "relay.conf")
+                .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().remove("RELAY_CONF");
+        try (Dist.Relay relay = new Dist.Relay(pb.start(), log)) {
+            relay.awaitLog("relay started in", Duration.ofSeconds(180));
+            assertThat(relay.log()).contains("warning: SIGHUP is ignored in this process", "use relayctl reload");
+            assertThat(relay.terminate(Duration.ofSeconds(120))).isZero();
+        }
+    }
+
+    @Test
     void aBadConfigurationGivesTheDocumentedErrorAndExitCodeOne() throws Exception {
         Files.writeString(dir.resolve("relay.conf"), """
                 # a configuration with mistakes
