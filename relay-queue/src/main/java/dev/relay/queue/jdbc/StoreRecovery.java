@@ -42,7 +42,7 @@ final class StoreRecovery {
     /** H2's block size: the two copies of the file header are the first two blocks. */
     private static final int BLOCK = 4096;
     /** The operator's way back, named in every failure of this class. */
-    static final String RECOVER_HINT = "stop the relay and run 'relayctl recover'";
+    static final String RECOVER_HINT = "stop the relay and run 'relayctl recover', or restore the last backup";
 
     private StoreRecovery() {
     }
