@@ -5,8 +5,9 @@ import java.time.Instant;
 
 /**
  * What happened to one recipient at one attempt, as the forwarder reports it. {@code nextHop} is
- * the next hop as the log and relayctl show it, e.g. {@code mx.example.org[192.0.2.5]:25} or
- * {@code local}.
+ * the next hop as relayctl shows it: the server that answered, e.g. {@code mx.example.org[192.0.2.5]:25},
+ * or {@code local}; when no session could be opened (or the next hop was marked down), the route's
+ * next hop, e.g. {@code example.org:25} or {@code [10.0.0.5]:25}.
  */
 public sealed interface Outcome {
 

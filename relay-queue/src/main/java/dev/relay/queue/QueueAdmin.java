@@ -12,13 +12,32 @@ public interface QueueAdmin {
     /** Messages matching the filter (any of their recipients matching), oldest first, paged. */
     List<MessageView> list(QueueFilter filter, int offset, int limit);
 
+    /**
+     * Messages matching the filter, oldest first, starting after {@code after} (null: from the
+     * oldest). Keyset paging: the last page of a large queue costs what the first does, where an
+     * offset is counted off row by row.
+     */
+    List<MessageView> listAfter(QueueFilter filter, MessageView after, int limit);
+
+    /**
+     * The ids of the messages matching the filter, in id order, after {@code after} (null: from the
+     * first): what a bulk action works on, page by page.
+     */
+    List<QueueId> ids(QueueFilter filter, QueueId after, int limit);
+
+    /** The whole stored message (headers and body, as received with our Received: line), or empty. */
+    Optional<java.io.InputStream> body(QueueId id);
+
     /** One message: envelope, headers, recipients with their states, attempt history. */
     Optional<MessageDetail> show(QueueId id);
 
     /** Makes the unheld, non-final recipients of these messages due now; returns how many recipients. */
     int retry(Collection<QueueId> ids);
 
-    /** Makes every unheld, non-final recipient due now, or only those last tried at {@code nextHop} when it is not null; progress receives the running count. */
+    /**
+     * Makes every unheld, non-final recipient due now, or only those last tried at {@code nextHop}
+     * (matched as {@link QueueFilter#nextHop}) when it is not null; progress receives the running count.
+     */
     int retryAll(String nextHop, LongConsumer progress);
 
     /** Holds the non-final recipients of these messages; returns how many recipients. */

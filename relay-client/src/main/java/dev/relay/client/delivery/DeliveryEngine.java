@@ -430,6 +430,7 @@ public final class DeliveryEngine implements AutoCloseable {
     private void dispatch() {
         List<Job> suspended = new ArrayList<>();
         List<SmtpReply> suspendedWhy = new ArrayList<>();
+        List<String> suspendedHop = new ArrayList<>();
         lock.lock();
         try {
             if (state != State.RUNNING) {
@@ -453,6 +454,7 @@ public final class DeliveryEngine implements AutoCloseable {
                     while (!d.jobs.isEmpty()) {
                         suspended.add(d.jobs.poll());
                         suspendedWhy.add(why);
+                        suspendedHop.add(d.hop == null ? LOCAL : d.hop.destination());
                     }
                     continue;
                 }
@@ -467,7 +469,7 @@ public final class DeliveryEngine implements AutoCloseable {
             lock.unlock();
         }
         for (int i = 0; i < suspended.size(); i++) {
-            deferJob(suspended.get(i), suspendedWhy.get(i), "none", null);
+            deferJob(suspended.get(i), suspendedWhy.get(i), "none", null, suspendedHop.get(i));
         }
     }
 
@@ -570,12 +572,12 @@ public final class DeliveryEngine implements AutoCloseable {
                     }
                     if (resolution instanceof Resolution.Failure f) {
                         if (f.reply().isPermanent()) {
-                            failJob(job, f.reply(), "none", null, at);
+                            failJob(job, f.reply(), "none", null, d.hop.destination(), at);
                             job = nextJob(d, Duration.ZERO);
                             continue;
                         }
                         markDown(d, f.reply());
-                        deferJob(job, f.reply(), "none", null);
+                        deferJob(job, f.reply(), "none", null, d.hop.destination());
                         return;
                     }
                     targets = ((Resolution.Targets) resolution).targets();
@@ -594,8 +596,12 @@ public final class DeliveryEngine implements AutoCloseable {
                     if (conn == null) {
                         SmtpReply why = last.reply();
                         markDown(d, why);
-                        deferJob(job, why, last.connectFailed() ? "none" : targets.get(targets.size() - 1).toString(),
-                                last.connectFailed() ? null : targets.get(targets.size() - 1).hostName());
+                        Target lastTarget = targets.get(targets.size() - 1);
+                        // No session: the log says relay=none as Postfix's does, but the queue
+                        // records the route's next hop, so relayctl queue/retry --next-hop find it.
+                        deferJob(job, why, last.connectFailed() ? "none" : lastTarget.toString(),
+                                last.connectFailed() ? null : lastTarget.hostName(),
+                                last.connectFailed() ? d.hop.destination() : lastTarget.toString());
                         return;
                     }
                     open.add(conn);
@@ -718,23 +724,27 @@ public final class DeliveryEngine implements AutoCloseable {
         LOG.info("delivery: {} marked down until {}: {}", d.key, until, why);
         SmtpReply s = suspended(why);
         for (Job job : waiting) {
-            deferJob(job, s, "none", null);
+            deferJob(job, s, "none", null, d.hop == null ? LOCAL : d.hop.destination());
         }
     }
 
-    private void deferJob(Job job, SmtpReply reply, String relay, String remoteMta) {
+    /**
+     * Defers a job that got no transaction: {@code relay} is what the log says ({@code none} when no
+     * session was opened, as in Postfix), {@code nextHop} what the queue records for relayctl.
+     */
+    private void deferJob(Job job, SmtpReply reply, String relay, String remoteMta, String nextHop) {
         SmtpReply r = reply.isTransient() ? reply : new SmtpReply(451, reply.status(), reply.lines());
         List<Done> done = new ArrayList<>();
         for (Item item : job.items) {
-            done.add(Done.of(item.recipient, r, relay, remoteMta, false, item.sentAs, false));
+            done.add(Done.of(item.recipient, r, relay, remoteMta, false, item.sentAs, false).at(nextHop));
         }
         finish(job.message, done, clock.instant());
     }
 
-    private void failJob(Job job, SmtpReply reply, String relay, String remoteMta, Instant at) {
+    private void failJob(Job job, SmtpReply reply, String relay, String remoteMta, String nextHop, Instant at) {
         List<Done> done = new ArrayList<>();
         for (Item item : job.items) {
-            done.add(Done.of(item.recipient, reply, relay, remoteMta, false, item.sentAs, false));
+            done.add(Done.of(item.recipient, reply, relay, remoteMta, false, item.sentAs, false).at(nextHop));
         }
         finish(job.message, done, at);
     }
@@ -810,21 +820,21 @@ public final class DeliveryEngine implements AutoCloseable {
             Outcome o;
             switch (kinds[i]) {
                 case DELIVERED_LOCALLY, RELAYED -> {
-                    o = new Outcome.Delivered(d.reply, d.relay);
+                    o = new Outcome.Delivered(d.reply, d.nextHop);
                     status[i] = "sent";
                 }
                 case FAILED, EXPIRED -> {
                     if (notified) {
-                        o = new Outcome.Failed(d.reply, d.relay);
+                        o = new Outcome.Failed(d.reply, d.nextHop);
                         status[i] = kinds[i] == RecipientReport.Kind.FAILED ? "bounced" : "expired";
                     } else {
                         // The bounce could not be stored: keep the recipient, try again soon.
-                        o = new Outcome.Deferred(d.reply, d.relay, at.plus(retry.settings().minBackoff()), false);
+                        o = new Outcome.Deferred(d.reply, d.nextHop, at.plus(retry.settings().minBackoff()), false);
                         status[i] = "deferred";
                     }
                 }
                 default -> {
-                    o = new Outcome.Deferred(d.reply, d.relay, retry.nextAttempt(arrival, isBounce),
+                    o = new Outcome.Deferred(d.reply, d.nextHop, retry.nextAttempt(arrival, isBounce),
                             delayNotices.contains(rid));
                     status[i] = "deferred";
                 }
@@ -908,20 +918,28 @@ public final class DeliveryEngine implements AutoCloseable {
     private record Item(ClaimedRecipient recipient, Path sentAs, Mailbox mailbox) {
     }
 
-    /** What an attempt did to one recipient, before retry policy and bounces are applied. */
+    /**
+     * What an attempt did to one recipient, before retry policy and bounces are applied. {@code relay}
+     * is the log's {@code relay=} field; {@code nextHop} what the queue records (the server that
+     * answered, or the route's next hop when none did).
+     */
     private record Done(ClaimedRecipient recipient, SmtpReply reply, String relay, String remoteMta,
-                        boolean dsnOffered, Path sentAs, boolean local) {
+                        boolean dsnOffered, Path sentAs, boolean local, String nextHop) {
         static Done of(ClaimedRecipient r, SmtpReply reply, String relay, String remoteMta, boolean dsnOffered,
                        Path sentAs, boolean local) {
-            return new Done(r, reply, relay, remoteMta, dsnOffered, sentAs, local);
+            return new Done(r, reply, relay, remoteMta, dsnOffered, sentAs, local, relay);
         }
 
         static Done failed(ClaimedRecipient r, SmtpReply reply, String relay, String remoteMta) {
-            return new Done(r, reply, relay, remoteMta, false, null, false);
+            return new Done(r, reply, relay, remoteMta, false, null, false, relay);
         }
 
         static Done deferred(ClaimedRecipient r, SmtpReply reply, String relay, String remoteMta) {
-            return new Done(r, reply, relay, remoteMta, false, null, false);
+            return new Done(r, reply, relay, remoteMta, false, null, false, relay);
+        }
+
+        Done at(String hop) {
+            return new Done(recipient, reply, relay, remoteMta, dsnOffered, sentAs, local, hop);
         }
     }
 }

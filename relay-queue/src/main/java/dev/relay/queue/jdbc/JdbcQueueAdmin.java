@@ -32,6 +32,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.LongConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +54,9 @@ final class JdbcQueueAdmin implements QueueAdmin {
     private static final String OPEN_STATES = "('QUEUED', 'DEFERRED', 'HELD')";
     private static final String RECIPIENT_COLUMNS = "id, queue_id, forward_path, orcpt, notify, state, attempts,"
             + " next_attempt, last_code, last_status, last_text, last_next_hop";
+    /** A route's next hop as relayctl routes prints it: {@code [host]:port} or {@code host:port}. */
+    private static final Pattern ROUTE_HOP = Pattern.compile("(?:\\[([^\\]\\s]+)\\]|([^\\[\\]:\\s]+)):(\\d{1,5})");
+    private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9.-]+");
 
     private final H2MessageQueue queue;
 
@@ -61,13 +66,82 @@ final class JdbcQueueAdmin implements QueueAdmin {
 
     @Override
     public List<MessageView> list(QueueFilter filter, int offset, int limit) {
-        QueueFilter f = filter == null ? QueueFilter.ALL : filter;
         if (limit <= 0) {
             return List.of();
         }
+        List<Object> args = new ArrayList<>();
         StringBuilder sql = new StringBuilder("SELECT m.queue_id, m.size_bytes, m.arrival, m.reverse_path"
                 + " FROM message m WHERE 1 = 1");
+        filter(sql, args, filter);
+        sql.append(" ORDER BY m.arrival, m.queue_id OFFSET ? ROWS FETCH NEXT ? ROWS ONLY");
+        args.add(Math.max(0, offset));
+        args.add(limit);
+        return views(sql.toString(), args);
+    }
+
+    @Override
+    public List<MessageView> listAfter(QueueFilter filter, MessageView after, int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
         List<Object> args = new ArrayList<>();
+        StringBuilder sql = new StringBuilder("SELECT m.queue_id, m.size_bytes, m.arrival, m.reverse_path"
+                + " FROM message m WHERE 1 = 1");
+        if (after != null) {
+            // (arrival, queue_id) > (a, q), written so that the index on arrival bounds the scan.
+            long a = after.arrival().toEpochMilli();
+            sql.append(" AND m.arrival >= ? AND (m.arrival > ? OR m.queue_id > ?)");
+            args.add(a);
+            args.add(a);
+            args.add(after.id().value());
+        }
+        filter(sql, args, filter);
+        sql.append(" ORDER BY m.arrival, m.queue_id FETCH FIRST ? ROWS ONLY");
+        args.add(limit);
+        return views(sql.toString(), args);
+    }
+
+    @Override
+    public List<QueueId> ids(QueueFilter filter, QueueId after, int limit) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        List<Object> args = new ArrayList<>();
+        StringBuilder sql = new StringBuilder("SELECT m.queue_id FROM message m WHERE 1 = 1");
+        if (after != null) {
+            sql.append(" AND m.queue_id > ?");
+            args.add(after.value());
+        }
+        filter(sql, args, filter);
+        sql.append(" ORDER BY m.queue_id FETCH FIRST ? ROWS ONLY");
+        args.add(limit);
+        List<QueueId> ids = new ArrayList<>();
+        try (Connection c = queue.connection()) {
+            try (PreparedStatement ps = prepare(c, sql.toString(), args); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ids.add(new QueueId(rs.getString(1)));
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw queue.fault("selecting messages", e);
+        }
+        return ids;
+    }
+
+    @Override
+    public Optional<InputStream> body(QueueId id) {
+        try {
+            return Optional.of(queue.openBody(id));
+        } catch (IOException e) {
+            LOG.debug("{}: reading the message: {}", id, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Appends the filter's conditions on message {@code m} (a message matches when any recipient does). */
+    private void filter(StringBuilder sql, List<Object> args, QueueFilter filter) {
+        QueueFilter f = filter == null ? QueueFilter.ALL : filter;
         if (f.olderThan() != null) {
             sql.append(" AND m.arrival < ?");
             args.add(queue.clock().millis() - f.olderThan().toMillis());
@@ -87,17 +161,40 @@ final class JdbcQueueAdmin implements QueueAdmin {
                 args.add(like(f.to()));
             }
             if (f.nextHop() != null) {
-                sql.append(" AND LOWER(r.last_next_hop) LIKE ? ESCAPE '\\'");
-                args.add(like(f.nextHop()));
+                sql.append(" AND ").append(nextHop("r", f.nextHop(), args));
             }
             sql.append(')');
         }
-        sql.append(" ORDER BY m.arrival, m.queue_id OFFSET ? ROWS FETCH NEXT ? ROWS ONLY");
-        args.add(Math.max(0, offset));
-        args.add(limit);
+    }
+
+    /**
+     * The condition "recipient {@code r} was last tried at {@code text}": a substring of the recorded
+     * next hop; a route's next hop as relayctl routes prints it ({@code host:port} or
+     * {@code [host]:port}, options after a space ignored), which matches the route itself (recorded when
+     * no session was opened) and every server it led to ({@code host[address]:port}, {@code
+     * mx1.host[address]:port}); or the recipient's domain (Postfix's "site" of {@code postqueue -s}).
+     */
+    static String nextHop(String r, String text, List<Object> args) {
+        String t = text.strip();
+        StringBuilder sql = new StringBuilder("(LOWER(" + r + ".last_next_hop) LIKE ? ESCAPE '\\'");
+        args.add(like(t));
+        String first = t.split("\\s+", 2)[0];
+        Matcher m = ROUTE_HOP.matcher(first);
+        if (m.matches()) {
+            String host = m.group(1) != null ? m.group(1) : m.group(2);
+            sql.append(" OR LOWER(").append(r).append(".last_next_hop) LIKE ? ESCAPE '\\'");
+            args.add(like(host) + ":" + m.group(3));
+        } else if (DOMAIN.matcher(t).matches()) {
+            sql.append(" OR LOWER(").append(r).append(".forward_path) LIKE ? ESCAPE '\\'");
+            args.add("%@" + escape(t) + ">");
+        }
+        return sql.append(')').toString();
+    }
+
+    private List<MessageView> views(String sql, List<Object> args) {
         try (Connection c = queue.connection()) {
             Map<String, Object[]> heads = new LinkedHashMap<>();
-            try (PreparedStatement ps = prepare(c, sql.toString(), args); ResultSet rs = ps.executeQuery()) {
+            try (PreparedStatement ps = prepare(c, sql, args); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     heads.put(rs.getString(1), new Object[] {rs.getLong(2), Rows.instant(rs, "arrival"),
                         rs.getString(4)});
@@ -185,13 +282,10 @@ final class JdbcQueueAdmin implements QueueAdmin {
     public int retryAll(String nextHop, LongConsumer progress) {
         long total = 0;
         long after = Long.MIN_VALUE;
-        String hop = nextHop == null ? "" : " AND LOWER(last_next_hop) LIKE ? ESCAPE '\\'";
         while (true) {
             List<Object> args = new ArrayList<>();
             args.add(after);
-            if (nextHop != null) {
-                args.add(like(nextHop));
-            }
+            String hop = nextHop == null ? "" : " AND " + nextHop("recipient", nextHop, args);
             args.add(BATCH);
             List<Long> batch = new ArrayList<>(BATCH);
             try (Connection c = queue.connection()) {
@@ -384,7 +478,11 @@ final class JdbcQueueAdmin implements QueueAdmin {
 
     /** A LIKE pattern for a case-insensitive substring, with the wildcards of the text escaped. */
     private static String like(String text) {
-        String escaped = text.toLowerCase(Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
-        return "%" + escaped + "%";
+        return "%" + escape(text) + "%";
+    }
+
+    /** {@code text} in lower case with the LIKE wildcards escaped. */
+    private static String escape(String text) {
+        return text.toLowerCase(Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }
 }

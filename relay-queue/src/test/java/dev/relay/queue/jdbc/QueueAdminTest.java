@@ -116,6 +116,70 @@ class QueueAdminTest {
     }
 
     @Test
+    void nextHopMatchesTheRouteAsRoutesPrintsItTheHostAndTheRecipientsDomain() throws Exception {
+        QueueId viaMx = store(envelope("s@example.org", "u@a.example"), "1");
+        deferAllAt("mx1.a.example[192.0.2.1]:25");           // a session was opened with an MX of a.example:25
+        QueueId refused = store(envelope("s@example.org", "v@dead.test"), "2");
+        deferAllAt("[127.0.0.1]:2799");                      // no session: the route's next hop is recorded
+        QueueId direct = store(envelope("s@example.org", "w@c.example"), "3");
+        deferAllAt("127.0.0.1[127.0.0.1]:2799");             // a session with [127.0.0.1]:2799
+        QueueId other = store(envelope("s@example.org", "x@d.example"), "4");
+        deferAllAt("relay.d.example[192.0.2.9]:587");
+
+        assertThat(ids(admin.list(hop("a.example:25"), 0, 100))).containsExactly(viaMx);
+        assertThat(ids(admin.list(hop("[127.0.0.1]:2799 tls=required"), 0, 100))).containsExactly(refused, direct);
+        assertThat(ids(admin.list(hop("127.0.0.1"), 0, 100))).containsExactly(refused, direct);
+        assertThat(ids(admin.list(hop("[relay.d.example]:587"), 0, 100))).containsExactly(other);
+        assertThat(ids(admin.list(hop("[relay.d.example]:25"), 0, 100))).isEmpty();
+        assertThat(ids(admin.list(hop("dead.test"), 0, 100))).containsExactly(refused);
+        assertThat(ids(admin.list(hop("C.EXAMPLE"), 0, 100))).containsExactly(direct);
+        assertThat(admin.retryAll("dead.test", null)).isEqualTo(1);
+        assertThat(admin.retryAll("[127.0.0.1]:2799", null)).isEqualTo(2);
+    }
+
+    private static QueueFilter hop(String text) {
+        return new QueueFilter(null, null, null, null, text);
+    }
+
+    @Test
+    void keysetPagesAndIdsWalkTheWholeFilteredQueueOnce() throws Exception {
+        List<QueueId> stored = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            stored.add(store(envelope("s@example.org", "u" + i + "@a.example"), "m" + i));
+            if (i % 2 == 0) {
+                clock.advance(Duration.ofSeconds(1)); // some share an arrival time, some do not
+            }
+        }
+        List<QueueId> seen = new ArrayList<>();
+        MessageView last = null;
+        for (List<MessageView> page = admin.listAfter(QueueFilter.ALL, null, 3); !page.isEmpty();
+             page = admin.listAfter(QueueFilter.ALL, last, 3)) {
+            page.forEach(v -> seen.add(v.id()));
+            last = page.get(page.size() - 1);
+        }
+        assertThat(seen).containsExactlyElementsOf(ids(admin.list(QueueFilter.ALL, 0, 100)));
+
+        List<QueueId> all = new ArrayList<>();
+        QueueId after = null;
+        for (List<QueueId> page = admin.ids(QueueFilter.ALL, null, 2); !page.isEmpty();
+             page = admin.ids(QueueFilter.ALL, after, 2)) {
+            all.addAll(page);
+            after = page.get(page.size() - 1);
+        }
+        assertThat(all).containsExactlyInAnyOrderElementsOf(stored).doesNotHaveDuplicates();
+        assertThat(admin.ids(new QueueFilter(null, null, "u3@", null, null), null, 10)).containsExactly(stored.get(3));
+    }
+
+    @Test
+    void bodyIsTheWholeStoredMessage() throws Exception {
+        QueueId id = store(envelope("s@example.org", "u@a.example"), "Subject: hi\r\n\r\nline one\r\n");
+        try (java.io.InputStream in = admin.body(id).orElseThrow()) {
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("Subject: hi\r\n\r\nline one\r\n");
+        }
+        assertThat(admin.body(new QueueId("NOSUCHID"))).isEmpty();
+    }
+
+    @Test
     void showGivesTheEnvelopeHeadersRecipientsAndHistory() throws Exception {
         Envelope e = Fixtures.fullEnvelope();
         QueueId id = store(e, message("Hello", "the body\r\nmore"));
