@@ -97,6 +97,11 @@ public final class AdminSocketClient {
                     case AdminProtocol.OUT -> {
                         out.write(f.payload());
                         out.flush();
+                        if (out.checkError()) {
+                            // Our reader went away (relayctl queue | head): closing the socket ends
+                            // the command in the relay at its next write, instead of listing to nobody.
+                            return ExitCodes.FAILURE;
+                        }
                     }
                     case AdminProtocol.ERR -> {
                         err.write(f.payload());

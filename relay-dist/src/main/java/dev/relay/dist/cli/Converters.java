@@ -15,12 +15,16 @@ final class Converters {
     private Converters() {
     }
 
-    /** A queue id as {@code relayctl queue} prints it. */
+    /**
+     * A queue id as {@code relayctl queue} prints it, in any case: the relay makes upper-case ids
+     * only ({@code QueueIds}), so {@code 0mhx3k9q2b7z} is {@code 0MHX3K9Q2B7Z}.
+     */
     static final class QueueIdConverter implements CommandLine.ITypeConverter<QueueId> {
         @Override
         public QueueId convert(String value) {
             try {
-                return new QueueId(value.endsWith("*") || value.endsWith("!") ? value.substring(0, value.length() - 1) : value);
+                String id = value.endsWith("*") || value.endsWith("!") ? value.substring(0, value.length() - 1) : value;
+                return new QueueId(id.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(
                         "'" + value + "' is not a queue id (6 to 20 letters and digits, as relayctl queue shows them)");

@@ -1,18 +1,16 @@
 package dev.relay.dist.cli;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.util.Locale;
-import java.util.stream.Collectors;
+import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.QueueId;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code relayctl delete}: remove messages without telling anyone (like {@code postsuper -d}); asks first. */
 @Command(name = "delete", mixinStandardHelpOptions = true,
-        description = {"Delete messages from the queue without notifying anyone.",
-                "Use bounce to tell the senders.",
-                "Asks for confirmation on standard input unless --yes is given."})
+        description = {"Delete messages from the queue without notifying anyone (like postsuper -d).",
+                "Use bounce to tell the senders. Asks for confirmation unless --yes is given: on standard input",
+                "for queue ids, on a terminal only for --all and filters (without one it refuses)."})
 final class DeleteCommand extends IdsCommand {
 
     @Option(names = {"-y", "--yes"}, description = "Do not ask.")
@@ -20,28 +18,13 @@ final class DeleteCommand extends IdsCommand {
 
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
-        if (!yes) {
-            out.print("Delete " + ids.size() + (ids.size() == 1 ? " message (" : " messages (")
-                    + ids.stream().limit(5).map(Object::toString).collect(Collectors.joining(", "))
-                    + (ids.size() > 5 ? ", ..." : "") + ") without notifying anyone? [y/N] ");
-            out.flush();
-            String answer;
-            try {
-                answer = new BufferedReader(parent.in()).readLine();
-            } catch (IOException e) {
-                answer = null;
-            }
-            if (answer == null) {
-                out.println();
-            }
-            String a = answer == null ? "" : answer.strip().toLowerCase(Locale.ROOT);
-            if (!a.equals("y") && !a.equals("yes")) {
-                throw new CliException("nothing deleted (answer y to confirm, or give --yes)");
-            }
+        List<QueueId> ids = resolve();
+        if (ids.isEmpty()) {
+            throw new CliException(noMatch());
         }
-        int n = parent.context().queue().delete(ids);
-        return report(n, "delete: " + n + (n == 1 ? " message" : " messages") + " deleted",
-                "nothing deleted (no such message in the queue)");
+        confirm(ids, "Delete", "without notifying anyone", "nothing deleted", yes);
+        QueueAdmin admin = parent.context().queue();
+        long n = inBatches(ids, admin::delete);
+        return report(n, "delete: " + count(n) + " deleted", "nothing deleted (no such message in the queue)");
     }
 }

@@ -62,10 +62,13 @@ final class QueueCommand implements Callable<Integer> {
         long messages = 0;
         long recipients = 0;
         long bytes = 0;
-        int offset = 0;
+        MessageView last = null;
         int max = limit == null ? Integer.MAX_VALUE : limit;
+        // Page by page (keyset: the last page costs what the first does), each page written and
+        // flushed before the next is read; nothing holds the whole queue. A reader that went away
+        // (relayctl queue | head) ends the listing at the next page.
         while (messages < max) {
-            List<MessageView> page = admin.list(filter, offset, (int) Math.min(PAGE, max - messages));
+            List<MessageView> page = admin.listAfter(filter, last, (int) Math.min(PAGE, max - messages));
             for (MessageView m : page) {
                 if (json) {
                     out.println(QueueText.json(m));
@@ -79,11 +82,13 @@ final class QueueCommand implements Callable<Integer> {
                 recipients += m.recipients().size();
                 bytes += m.size();
             }
-            out.flush();
+            if (out.checkError()) {
+                return ExitCodes.FAILURE; // the output is closed: nobody to tell
+            }
             if (page.size() < PAGE) {
                 break;
             }
-            offset += page.size();
+            last = page.get(page.size() - 1);
         }
         if (!json) {
             if (messages == 0) {

@@ -47,6 +47,12 @@ final class QueueText {
     /** One message as one JSON object on one line. */
     static String json(MessageView m) {
         StringBuilder b = new StringBuilder("{");
+        head(b, m);
+        return b.append('}').toString();
+    }
+
+    /** The fields of {@link #json(MessageView)}, without the braces. */
+    private static void head(StringBuilder b, MessageView m) {
         b.append("\"queue_id\":").append(Json.string(m.id().value()));
         b.append(",\"arrival_time\":").append(Json.string(time(m.arrival())));
         b.append(",\"message_size\":").append(m.size());
@@ -67,7 +73,42 @@ final class QueueText {
             b.append(",\"notify\":").append(Json.string(r.notifyOn()));
             b.append('}');
         }
-        return b.append("]}").toString();
+        b.append(']');
+    }
+
+    /**
+     * {@code relayctl show --json}: the fields of {@code queue --json}, then {@code "parameters"},
+     * {@code "client"}, {@code "history"} and {@code "headers"}, as one object on one line.
+     */
+    static String json(MessageDetail d) {
+        MessageView m = d.view();
+        StringBuilder b = new StringBuilder("{");
+        head(b, m);
+        var env = d.envelope();
+        String params = env.parameters() == null ? "" : env.parameters().toString();
+        b.append(",\"parameters\":").append(Json.string(params));
+        var o = env.origin();
+        if (o == null) {
+            b.append(",\"client\":null");
+        } else {
+            b.append(",\"client\":{\"address\":").append(Json.string(o.clientAddress()))
+                    .append(",\"helo\":").append(Json.string(o.heloName()))
+                    .append(",\"protocol\":").append(Json.string(o.protocol()))
+                    .append(",\"user\":").append(Json.string(o.authUser())).append('}');
+        }
+        var byId = m.recipients().stream().collect(Collectors.toMap(RecipientView::id, r -> r.forwardPath().toString()));
+        b.append(",\"history\":[");
+        for (int i = 0; i < d.history().size(); i++) {
+            Attempt a = d.history().get(i);
+            b.append(i == 0 ? "" : ",").append("{\"time\":").append(Json.string(time(a.time())))
+                    .append(",\"recipient\":").append(Json.string(byId.get(a.recipientId())))
+                    .append(",\"next_hop\":").append(Json.string(a.nextHop()))
+                    .append(",\"outcome\":").append(Json.string(a.outcome().name().toLowerCase(Locale.ROOT)))
+                    .append(",\"reply\":").append(a.reply() == null ? "null" : Json.string(a.reply().toString()))
+                    .append('}');
+        }
+        b.append("],\"headers\":").append(Json.string(d.headers() == null ? "" : d.headers()));
+        return b.append('}').toString();
     }
 
     /** {@code relayctl show}: envelope, recipients, history, headers. */

@@ -21,10 +21,18 @@ import picocli.CommandLine.Option;
                 CommandLine.HelpCommand.class})
 public final class RelayctlCommand implements Runnable {
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE",
+    // Inherited: -c FILE may come before or after the command, as every option may.
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
             description = "The relay's configuration file (default: $RELAY_CONF; bin/relayctl sets it to conf/relay.conf"
                     + " of the installation when unset; else the embedded defaults).")
     Path config;
+
+    /**
+     * Set by relayctl when its standard input and output are a terminal (it passes this on to the
+     * running relay with the command): only then may a bulk action ask for confirmation.
+     */
+    @Option(names = "--terminal", hidden = true)
+    boolean terminal;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -44,6 +52,11 @@ public final class RelayctlCommand implements Runnable {
             context = contexts.apply(Optional.ofNullable(config));
         }
         return context;
+    }
+
+    /** Whether a person at a terminal can answer a question. */
+    boolean terminal() {
+        return terminal;
     }
 
     /** The command's standard input (the admin socket's, inside the relay). */

@@ -43,8 +43,9 @@ public final class RelayctlMain {
     public static void main(String[] args) {
         int code;
         try {
-            code = run(args, System.getenv("RELAY_CONF"), ConfigLoader.forThisMachine(), Clock.systemUTC(),
-                    System.in, System.out, System.err);
+            // Java 17: a console exists when standard input and output are both a terminal.
+            code = run(System.console() != null ? withTerminal(args) : args, System.getenv("RELAY_CONF"),
+                    ConfigLoader.forThisMachine(), Clock.systemUTC(), System.in, System.out, System.err);
         } catch (RuntimeException | Error e) {
             // Never a stack trace for the user; the log (WARN, on standard error) has the class.
             System.err.println("relayctl: internal error: " + e + " (please report it)");
@@ -60,7 +61,7 @@ public final class RelayctlMain {
     static int run(String[] args, String relayConf, ConfigLoader loader, Clock clock,
                    InputStream stdin, PrintStream stdout, PrintStream stderr) {
         Charset cs = Charset.defaultCharset();
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(stdout, cs), true);
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(closing(stdout), cs), true);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(stderr, cs), true);
         InputStreamReader in = new InputStreamReader(stdin, cs);
         try {
@@ -115,7 +116,7 @@ public final class RelayctlMain {
         }
         if (relay.isPresent()) {
             try {
-                return AdminSocketClient.run(relay.get(), withoutConfigOption(args), stdin, stdout, stderr);
+                return AdminSocketClient.run(relay.get(), withoutConfigOption(args, parser.getCommandSpec()), stdin, stdout, stderr);
             } catch (IOException e) {
                 err.println("relayctl: the relay's admin socket " + config.adminSocket() + " failed: " + e.getMessage());
                 return ExitCodes.FAILURE;
@@ -140,26 +141,86 @@ public final class RelayctlMain {
         return false;
     }
 
-    /** The arguments without the global {@code -c/--config} option, which only this side needs. */
+    /** The arguments without the global {@code -c/--config} option (see the other overload). */
     static List<String> withoutConfigOption(String[] args) {
+        CommandLine cl = Relayctl.commandLine(p -> {
+            throw new CliException("internal: no context");
+        }, new java.io.StringReader(""), new PrintWriter(java.io.Writer.nullWriter()),
+                new PrintWriter(java.io.Writer.nullWriter()));
+        return withoutConfigOption(args, cl.getCommandSpec());
+    }
+
+    /**
+     * The arguments without the global {@code -c/--config} option, which only this side needs; it
+     * may come before or after the command. Walks the arguments as picocli does, so that the value
+     * of another option ({@code --reason "-c x"}) or anything after {@code --} is left alone.
+     */
+    static List<String> withoutConfigOption(String[] args, CommandLine.Model.CommandSpec top) {
         List<String> out = new ArrayList<>();
-        int i = 0;
-        while (i < args.length && args[i].startsWith("-")) {
+        CommandLine.Model.CommandSpec spec = top;
+        for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("-c") || a.equals("--config")) {
-                i += 2;
-                continue;
+            if (a.equals("--")) {
+                out.addAll(List.of(args).subList(i, args.length));
+                break;
             }
-            if (a.startsWith("--config=") || (a.startsWith("-c") && !a.startsWith("--"))) {
+            if (a.equals("-c") || a.equals("--config")) {
                 i++;
                 continue;
             }
+            if (a.startsWith("--config=") || (a.startsWith("-c") && !a.startsWith("--") && a.length() > 2)) {
+                continue;
+            }
             out.add(a);
-            i++;
-        }
-        while (i < args.length) {
-            out.add(args[i++]);
+            CommandLine sub = spec.subcommands().get(a);
+            if (sub != null) {
+                spec = sub.getCommandSpec();
+                continue;
+            }
+            CommandLine.Model.OptionSpec o = a.startsWith("-") && !a.contains("=") ? spec.findOption(a) : null;
+            if (o != null && o.arity().min() > 0 && i + 1 < args.length) {
+                out.add(args[++i]); // its value, whatever it looks like
+            }
         }
         return out;
+    }
+
+    /** {@code args} with the hidden {@code --terminal} flag in front (see {@link RelayctlCommand#terminal}). */
+    static String[] withTerminal(String[] args) {
+        String[] a = new String[args.length + 1];
+        a[0] = "--terminal";
+        System.arraycopy(args, 0, a, 1, args.length);
+        return a;
+    }
+
+    /**
+     * {@code stdout} as a stream that fails once it is closed ({@code relayctl queue | head}): a
+     * PrintStream only notes the error, so without this relayctl would go on listing to nobody.
+     */
+    static java.io.OutputStream closing(PrintStream stdout) {
+        return new java.io.OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                stdout.write(b);
+                check();
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                stdout.write(b, off, len);
+                check();
+            }
+
+            @Override
+            public void flush() throws IOException {
+                check();
+            }
+
+            private void check() throws IOException {
+                if (stdout.checkError()) {
+                    throw new IOException("standard output is closed");
+                }
+            }
+        };
     }
 }

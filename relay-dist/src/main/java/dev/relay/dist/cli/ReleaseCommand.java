@@ -1,5 +1,8 @@
 package dev.relay.dist.cli;
 
+import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.QueueId;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code relayctl release}: undo hold (like {@code postsuper -H}). */
@@ -8,7 +11,12 @@ import picocli.CommandLine.Command;
 final class ReleaseCommand extends IdsCommand {
     @Override
     public Integer call() {
-        int n = parent.context().queue().release(ids);
+        List<QueueId> ids = resolve();
+        if (ids.isEmpty()) {
+            throw new CliException(noMatch());
+        }
+        QueueAdmin admin = parent.context().queue();
+        long n = inBatches(ids, admin::release);
         return report(n, "release: " + recipients(n) + " released and due now",
                 "nothing released (no such message, or none of its recipients is held)");
     }

@@ -170,8 +170,7 @@ class RelayctlMainTest {
             Result unknown = main("", "-c", conf.toString(), "show", "ABCDEF123456");
             RelayctlCommandsTest.assertOneLineError(unknown, 1, "no message ABCDEF123456");
             Result usage = main("", "-c", conf.toString(), "retry");
-            // a usage error is found before the socket is asked
-            RelayctlCommandsTest.assertOneLineError(usage, 2, "say what to retry");
+            RelayctlCommandsTest.assertOneLineError(usage, 2, "say which messages to retry");
 
             Result no = main("n\n", "-c", conf.toString(), "delete", a.value());
             assertThat(no.code()).isEqualTo(1);
@@ -247,6 +246,120 @@ class RelayctlMainTest {
         assertThat(holder.exitValue()).isZero();
         try (CliFixture f = new CliFixture(dir.resolve("data"))) {
             assertThat(f.run("queue", "--state", "queued").out()).contains(a.value());
+        }
+    }
+
+    @Test
+    void theConfigOptionWorksBeforeOrAfterTheCommand() throws Exception {
+        Path conf = config();
+        QueueId a;
+        try (CliFixture f = new CliFixture(dir.resolve("data"))) {
+            a = f.enqueue("alice@example.org", "bob@example.net");
+        }
+        Result after = main("", "queue", "-c", conf.toString());
+        assertThat(after.code()).as(after.toString()).isZero();
+        assertThat(after.out()).contains(a.value());
+        Result last = main("", "show", a.value().toLowerCase(java.util.Locale.ROOT), "--config=" + conf);
+        assertThat(last.code()).as(last.toString()).isZero();
+        assertThat(last.out()).contains("queue id:    " + a.value());
+
+        // what goes to the running relay: -c removed wherever it is, another option's value kept
+        assertThat(RelayctlMain.withoutConfigOption(new String[] {"queue", "-c", "/etc/r.conf", "--to", "x"}))
+                .containsExactly("queue", "--to", "x");
+        assertThat(RelayctlMain.withoutConfigOption(new String[] {"bounce", "--reason", "-c x", "ABCDEF", "-c", "f"}))
+                .containsExactly("bounce", "--reason", "-c x", "ABCDEF");
+    }
+
+    /** Counts the queue's listAfter calls: how many pages a listing read. */
+    static CliContext countingPages(CliContext base, java.util.concurrent.atomic.AtomicInteger pages) {
+        dev.relay.queue.QueueAdmin real = base.queue();
+        dev.relay.queue.QueueAdmin counting = (dev.relay.queue.QueueAdmin) java.lang.reflect.Proxy.newProxyInstance(
+                RelayctlMainTest.class.getClassLoader(), new Class<?>[] {dev.relay.queue.QueueAdmin.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("listAfter")) {
+                        pages.incrementAndGet();
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        return new CliContext() {
+            @Override
+            public dev.relay.queue.QueueAdmin queue() {
+                return counting;
+            }
+
+            @Override
+            public String reload() {
+                return base.reload();
+            }
+
+            @Override
+            public java.time.Clock clock() {
+                return base.clock();
+            }
+        };
+    }
+
+    /** Standard output that takes {@code max} bytes, then fails like a pipe whose reader has quit. */
+    static PrintStream closedAfter(int max) {
+        return new PrintStream(new java.io.OutputStream() {
+            int n;
+
+            @Override
+            public void write(int b) throws java.io.IOException {
+                if (++n > max) {
+                    throw new java.io.IOException("Broken pipe");
+                }
+            }
+        }, true, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aListingStopsWhenItsReaderHasGoneInTheRelayAndInRelayctl() throws Exception {
+        Path conf = config();
+        Path socket = dir.resolve("data/relayctl.sock");
+        java.util.concurrent.atomic.AtomicInteger pages = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CompletableFuture<Integer> ended = new java.util.concurrent.CompletableFuture<>();
+        try (CliFixture f = new CliFixture(dir.resolve("relay-queue"));
+             AdminSocketServer server = AdminSocketServer.start(socket, (args, in, out, err) -> {
+                 int code = Relayctl.commandLine(countingPages(f.context(), pages), in, out, err)
+                         .execute(args.toArray(String[]::new));
+                 ended.complete(code);
+                 return code;
+             })) {
+            List<java.util.concurrent.CompletableFuture<Void>> stored = new java.util.ArrayList<>();
+            for (int i = 0; i < 20 * QueueCommand.PAGE; i++) {
+                stored.add(f.enqueueAsync(QueueId.generate(), "bulk@example.org", "bulk " + i, "r@example.net"));
+            }
+            CliFixture.await(java.util.concurrent.CompletableFuture.allOf(
+                    stored.toArray(java.util.concurrent.CompletableFuture[]::new)));
+
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int code = RelayctlMain.run(new String[] {"-c", conf.toString(), "queue"}, null,
+                    new ConfigLoader(dir, () -> "relay.test"), new MutableClock(CliFixture.START),
+                    new ByteArrayInputStream(new byte[0]), closedAfter(1000), new PrintStream(err, true));
+            assertThat(code).isEqualTo(ExitCodes.FAILURE);
+            assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty(); // like a pipe: nobody to tell
+            // the relay's end of the command stops too, long before the 20 pages of the queue
+            assertThat(ended.get(30, TimeUnit.SECONDS)).isEqualTo(ExitCodes.FAILURE);
+            assertThat(pages.get()).isLessThan(10);
+
+            // the same in one process: relayctl on a stopped relay's queue files
+            pages.set(0);
+            Result r = CliFixture.run(countingPages(f.context(), pages), "", "queue");
+            assertThat(r.code()).isZero();
+            assertThat(pages.get()).isEqualTo(20 + 1);
+            java.io.StringWriter sink = new java.io.StringWriter();
+            java.io.PrintWriter closed = new java.io.PrintWriter(new java.io.OutputStreamWriter(
+                    RelayctlMain.closing(closedAfter(1000)), StandardCharsets.UTF_8), true);
+            pages.set(0);
+            int direct = Relayctl.commandLine(countingPages(f.context(), pages), new java.io.StringReader(""), closed,
+                    new java.io.PrintWriter(sink, true)).execute("queue");
+            assertThat(direct).isEqualTo(ExitCodes.FAILURE);
+            assertThat(pages.get()).isEqualTo(1);
         }
     }
 }

@@ -152,6 +152,20 @@ class RelayctlRoutingTest {
     }
 
     @Test
+    void routeJsonIsOneObjectWithTheDecisionAndTheTargets() throws Exception {
+        Result r = run("route", "--json", "user@Example.ORG");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out().lines().toList()).singleElement().satisfies(line -> {
+            RelayctlCommandsTest.assertBalancedJson(line);
+            assertThat(line).contains("\"address\":\"<user@Example.ORG>\"", "\"delivery\":\"relay\"",
+                    "\"next_hop\":\"[10.0.0.5]:25 tls=required\"", "\"targets\":[\"10.0.0.5[10.0.0.5]:25\"]",
+                    "\"dns_error\":null");
+        });
+        Result nx = run("route", "bob@nowhere.test", "--json"); // options after the argument too
+        assertThat(nx.out()).contains("\"dns_error\":\"550 5.1.2", "\"targets\":null");
+    }
+
+    @Test
     void routeExplainsSourceRoutesAndLocalDomains() throws Exception {
         Result sr = run("route", "<@relay.test,@hostb.example.org:u@hostc.example>");
         assertThat(sr.code()).as(sr.toString()).isZero();

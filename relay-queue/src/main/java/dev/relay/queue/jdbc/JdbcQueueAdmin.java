@@ -133,9 +133,11 @@ final class JdbcQueueAdmin implements QueueAdmin {
     public Optional<InputStream> body(QueueId id) {
         try {
             return Optional.of(queue.openBody(id));
-        } catch (IOException e) {
-            LOG.debug("{}: reading the message: {}", id, e.getMessage());
+        } catch (java.nio.file.NoSuchFileException e) {
             return Optional.empty();
+        } catch (IOException e) {
+            throw new dev.relay.queue.QueueException(dev.relay.queue.QueueException.Kind.IO,
+                    id + ": reading the message: " + e.getMessage(), e);
         }
     }
 
