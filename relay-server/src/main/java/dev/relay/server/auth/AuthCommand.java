@@ -149,11 +149,12 @@ public final class AuthCommand implements CommandHandler {
             auth.check(c.user(), c.password()).whenComplete((ok, error) -> ch.eventLoop().execute(() -> {
                 if (error != null) {
                     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                    LOG.warn("warning: {}: SASL {} authentication not possible: {}", client(), mechanism.name(),
+                    LOG.warn("{}: SASL {} authentication not possible: {}", client(), mechanism.name(),
                             cause instanceof RejectedExecutionException ? "too many checks waiting" : cause.getMessage());
                     finish(ch, TEMPORARY_FAILURE, false);
                 } else if (ok) {
                     session.connection().authenticatedUser(c.user());
+                    session.connection().countSuccess("AUTH"); // its reply came after the command was counted
                     LOG.info("{}: sasl_method={}, sasl_username={}", client(), mechanism.name(), Printable.escape(c.user()));
                     finish(ch, SUCCEEDED, false);
                 } else {
@@ -168,7 +169,7 @@ public final class AuthCommand implements CommandHandler {
                 failures = ch.attr(FAILURES).get();
             }
             int n = ++failures[0];
-            LOG.warn("warning: {}: SASL {} authentication failed: {}, sasl_username={}", client(), mechanism.name(), why,
+            LOG.warn("{}: SASL {} authentication failed: {}, sasl_username={}", client(), mechanism.name(), why,
                     Printable.escape(user));
             boolean last = n >= auth.settings().maxFailures();
             ch.eventLoop().schedule(() -> finish(ch, last ? TOO_MANY_FAILURES : INVALID, last),

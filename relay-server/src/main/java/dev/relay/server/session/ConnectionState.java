@@ -128,7 +128,7 @@ public final class ConnectionState {
     }
 
     /** Marks the last counted command as successful after all (DATA is known only at its end). */
-    void countSuccess(String verb) {
+    public void countSuccess(String verb) {
         int[] c = counts.get(verb.toLowerCase(java.util.Locale.ROOT));
         if (c != null && c[0] < c[1]) {
             c[0]++;

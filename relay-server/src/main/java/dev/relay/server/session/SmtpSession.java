@@ -198,7 +198,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         if (r != ConnectionLimiter.Result.ACCEPTED) {
             boolean total = r == ConnectionLimiter.Result.TOO_MANY_TOTAL;
             context.metrics().connectionRefused(total ? "total" : "client");
-            log.warn("warning: connection limit exceeded: {} from {}", total ? "total" : "per client", connection.clientForLog());
+            log.warn("connection limit exceeded: {} from {}", total ? "total" : "per client", connection.clientForLog());
             replyAndClose(total ? Replies.TOO_MANY_CONNECTIONS : Replies.TOO_MANY_CONNECTIONS_FROM_CLIENT);
             return;
         }
@@ -242,9 +242,12 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         String verb = c.rejection() != null ? "unknown" : c.verb() == Verb.UNKNOWN ? "unknown" : c.verb().name();
         lastReplyCode = 0;
         if (interceptor != null) {
+            // A line of an exchange that a command began (AUTH's responses to 334, RFC 4954 section 4)
+            // is not a command of its own: the disconnect line counts the AUTH, not "unknown".
             CommandHandler h = interceptor;
             interceptor = null;
             h.handle(this, c);
+            return;
         } else if (context.stopping()) {
             replyAndClose(Replies.SHUTTING_DOWN); // issue 3 section 7: further commands get 421 4.3.2
         } else if (c.rejection() != null) {
@@ -252,7 +255,8 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         } else {
             context.commands().dispatch(this, c);
         }
-        connection.countCommand(verb, lastReplyCode > 0 && lastReplyCode < 400);
+        // 334 asks for more (AUTH): the command succeeds only if its exchange ends in 235 (countSuccess).
+        connection.countCommand(verb, lastReplyCode > 0 && lastReplyCode < 400 && lastReplyCode != 334);
     }
 
     private void endOfData(DataEnd end) {

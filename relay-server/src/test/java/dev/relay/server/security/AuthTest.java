@@ -16,10 +16,12 @@ import org.slf4j.LoggerFactory;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** SMTP AUTH (RFC 4954) over real sockets: Commons Net's client and a raw client. */
 class AuthTest {
@@ -129,6 +131,42 @@ class AuthTest {
             assertThat(c.command("AUTH PLAIN " + plain(RelayFixture.USER, RelayFixture.PASSWORD)).toString())
                     .as("RFC 4954: no second AUTH").startsWith("503 5.5.1");
         }
+    }
+
+    @Test
+    void theDisconnectLineCountsAuthLoginOnceAndItsLinesAreNotUnknownCommands() throws Exception {
+        try (RawSmtp c = tlsSession()) {
+            c.command("AUTH LOGIN");
+            c.command(b64(RelayFixture.USER));
+            assertThat(c.command(b64(RelayFixture.PASSWORD)).code()).isEqualTo(235);
+            c.command("QUIT");
+        }
+        try (RawSmtp c = tlsSession()) {
+            assertThat(c.command("AUTH PLAIN " + plain(RelayFixture.USER, RelayFixture.PASSWORD)).code()).isEqualTo(235);
+            c.command("QUIT");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> disconnects().size() >= 2);
+        // Postfix: "disconnect from ... ehlo=2 starttls=1 auth=1 quit=1 commands=5"
+        assertThat(disconnects()).hasSize(2).allSatisfy(line -> assertThat(line)
+                .contains(" auth=1 ", " commands=5").doesNotContain("unknown=").doesNotContain("/"));
+    }
+
+    private static java.util.List<String> disconnects() {
+        return logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.startsWith("disconnect from") && m.contains("auth=")).toList();
+    }
+
+    @Test
+    void aFailedAuthIsOneWarningWithoutAWarningPrefixOfItsOwn() throws Exception {
+        try (RawSmtp c = tlsSession()) {
+            assertThat(c.command("AUTH PLAIN " + plain("nobody-here", "x")).code()).isEqualTo(535);
+        }
+        // the log layout puts "warning: " before every WARN line, as Postfix does
+        assertThat(logs.list).filteredOn(e -> e.getFormattedMessage().contains("sasl_username=nobody-here"))
+                .singleElement().satisfies(e -> {
+                    assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+                    assertThat(e.getFormattedMessage()).doesNotStartWith("warning:");
+                });
     }
 
     @Test
