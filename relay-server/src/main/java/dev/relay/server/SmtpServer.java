@@ -177,14 +177,15 @@ public final class SmtpServer implements AutoCloseable {
             try {
                 Channel ch = (tls ? tlsBootstrap : b).bind(address).syncUninterruptibly().channel();
                 listeners.add(ch);
-                log.info("listening on {}{} ({})", ch.localAddress(), tls ? " (implicit TLS)" : "", transport.name());
+                log.info("listening on {}{} ({})", format((InetSocketAddress) ch.localAddress()),
+                        tls ? " (implicit TLS)" : "", transport.name());
             } catch (Exception e) { // Netty rethrows the checked BindException undeclared: catch it too
                 for (Channel l : listeners) {
                     l.close().syncUninterruptibly();
                 }
                 listeners.clear();
                 shutdownGroups();
-                throw new IllegalStateException("cannot listen on " + address + ": " + e.getMessage(), e);
+                throw new IllegalStateException("cannot listen on " + format(address) + ": " + e.getMessage(), e);
             }
         }
     }
@@ -294,5 +295,14 @@ public final class SmtpServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    /**
+     * {@code 127.0.0.1:2525} or {@code [::1]:2525}, as the configuration writes it
+     * ({@link InetSocketAddress#toString} gives {@code /127.0.0.1:2525}).
+     */
+    static String format(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 }

@@ -216,9 +216,32 @@ class ConversationTest {
                 java.time.Clock.systemUTC());
         org.assertj.core.api.Assertions.assertThatThrownBy(second::start)
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageStartingWith("cannot listen on " + taken);
+                .hasMessageStartingWith("cannot listen on 127.0.0.1:" + taken.getPort() + ": "); // no "/127..."
         try (RawClient c = new RawClient(relay.port())) {
             assertThat(c.reply()).isEqualTo("220 relay.example.org ESMTP\r\n"); // the first server is untouched
+        }
+    }
+
+    @Test
+    void theListeningLineNamesTheAddressAsTheConfigurationWritesIt() {
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(dev.relay.server.SmtpServer.class);
+        logger.addAppender(logs);
+        dev.relay.server.SmtpServer third = new dev.relay.server.SmtpServer(
+                RunningServer.settings(dir.resolve("third")).listen(List.of(
+                        new java.net.InetSocketAddress("127.0.0.1", 0))).build(), relay.queue,
+                dev.relay.server.LocalRecipients.ACCEPT_ALL, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+                java.time.Clock.systemUTC());
+        try {
+            third.start();
+            assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .anySatisfy(m -> assertThat(m).startsWith("listening on 127.0.0.1:" + third.address().getPort() + " ("));
+        } finally {
+            logger.detachAppender(logs);
+            third.stop(java.time.Duration.ofSeconds(5));
         }
     }
 
