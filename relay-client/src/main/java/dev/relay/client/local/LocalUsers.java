@@ -38,6 +38,8 @@ public final class LocalUsers implements AutoCloseable {
     private final Duration refreshInterval;
     private volatile Set<String> users = Set.of();
     private ScheduledExecutorService refresher;
+    /** The missing root was reported: said once, not at every listing, until it is there again. */
+    private volatile boolean missingReported;
 
     public LocalUsers(MaildirDelivery maildir, Duration refreshInterval) {
         if (refreshInterval.isNegative() || refreshInterval.isZero()) {
@@ -49,8 +51,11 @@ public final class LocalUsers implements AutoCloseable {
 
     /** Lists the root now and then every refresh interval, on one daemon thread, until {@link #close()}. */
     public synchronized LocalUsers start() {
+        if (maildir.settings().acceptUnknownUsers()) {
+            return this; // every local part is accepted: the listing would answer nothing
+        }
         refresh();
-        if (refresher == null && !maildir.settings().acceptUnknownUsers()) {
+        if (refresher == null) {
             refresher = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "local-users");
                 t.setDaemon(true);
@@ -80,12 +85,22 @@ public final class LocalUsers implements AutoCloseable {
                 }
             }
         } catch (NoSuchFileException e) {
-            log.warn("the Maildir root {} does not exist: no local user is known", root);
+            if (!missingReported) {
+                missingReported = true;
+                log.warn("the Maildir root {} does not exist: no local user is known (only postmaster is accepted;"
+                        + " create {}/DOMAIN/USER for each user, or set local_accept_unknown_users = yes)", root, root);
+            }
+            users = Set.of();
+            return;
         } catch (IOException | RuntimeException e) {
             // keep the last good listing rather than refusing every user on a passing error
             log.warn("cannot list the Maildir root {}: {}; keeping the previous list of {} mailboxes", root, e.toString(),
                     users.size());
             return;
+        }
+        if (missingReported) {
+            missingReported = false;
+            log.info("the Maildir root {} is there now: {} local mailboxes", root, found.size());
         }
         users = Set.copyOf(found);
     }

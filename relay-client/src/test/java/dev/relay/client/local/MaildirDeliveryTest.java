@@ -186,6 +186,47 @@ class MaildirDeliveryTest {
     }
 
     @Test
+    void aMissingMaildirRootIsReportedOnceAndNotAtAllWhenUnknownUsersAreAccepted() throws Exception {
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(LocalUsers.class);
+        logger.addAppender(logs);
+        java.nio.file.Path missing = root.resolve("not-yet");
+        try {
+            LocalUsers users = new LocalUsers(new MaildirDelivery(new LocalDeliverySettings(missing, false), "c.test",
+                    clock), LocalUsers.DEFAULT_REFRESH);
+            users.refresh();
+            users.refresh();
+            users.refresh();
+            assertThat(warnings(logs)).singleElement().asString().contains(missing + " does not exist");
+            Files.createDirectories(missing.resolve("c.test").resolve("alice"));
+            users.refresh();
+            assertThat(users.users()).containsExactly("c.test/alice");
+            Files.delete(missing.resolve("c.test").resolve("alice"));
+            Files.delete(missing.resolve("c.test"));
+            Files.delete(missing);
+            users.refresh();
+            assertThat(warnings(logs)).hasSize(2); // gone again: said again
+
+            logs.list.clear();
+            try (LocalUsers any = new LocalUsers(new MaildirDelivery(new LocalDeliverySettings(missing, true), "c.test",
+                    clock), LocalUsers.DEFAULT_REFRESH).start()) {
+                assertThat(any.exists(new Mailbox("carol", "c.test"))).isTrue();
+            }
+            assertThat(warnings(logs)).isEmpty();
+        } finally {
+            logger.detachAppender(logs);
+        }
+    }
+
+    private static List<String> warnings(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs) {
+        return logs.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+    }
+
+    @Test
     void localMailboxesUsesTheRouterSoASourceRouteThroughUsToALocalUserIsLocal() throws Exception {
         Files.createDirectories(root.resolve("c.test").resolve("u"));
         Router router = new Router(new RoutingSettings("c.test", Set.of(), Set.of(), SourceRouteMode.RFC821),
