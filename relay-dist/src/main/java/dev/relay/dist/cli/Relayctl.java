@@ -60,7 +60,9 @@ public final class Relayctl {
         if (msg != null && msg.endsWith(".")) {
             msg = msg.substring(0, msg.length() - 1);
         }
-        cl.getErr().println("relayctl: " + msg + " (see '" + path + " --help')");
+        // The one hint of the line: a message that names --help already is not given a second.
+        String hint = msg != null && msg.contains("--help") ? "" : " (see '" + path + " --help')";
+        cl.getErr().println("relayctl: " + msg + hint);
         cl.getErr().flush();
         return ExitCodes.USAGE;
     }

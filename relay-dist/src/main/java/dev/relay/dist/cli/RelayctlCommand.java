@@ -66,7 +66,7 @@ public final class RelayctlCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is missing (see relayctl --help)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is missing");
     }
 
     /** Output of a subcommand. */

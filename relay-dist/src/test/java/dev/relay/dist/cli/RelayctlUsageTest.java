@@ -63,6 +63,10 @@ class RelayctlUsageTest {
         assertOneLineError(run(), 2, "a command is missing");
         assertOneLineError(run("mailqq"), 2, "mailqq", "relayctl --help");
         assertOneLineError(run("--bogus"), 2, "--bogus");
+        // the hint once, not "(see relayctl --help) (see 'relayctl --help')"
+        for (Result r : List.of(run(), run("mailqq"), run("queue", "--state", "lost"), run("retry"))) {
+            assertThat(r.err().split("--help", -1)).as(r.err()).hasSize(2);
+        }
     }
 
     @Test
