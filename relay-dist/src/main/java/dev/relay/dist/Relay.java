@@ -138,6 +138,12 @@ public final class Relay implements AutoCloseable {
                     + config.adminSocket() + " answers (stop it, or give this one another data_directory)", null);
         }
         dataDirectory(config.dataDirectory());
+        if (!config.hostname().contains(".")) {
+            // RFC 5321 sections 2.3.5 and 4.1.1.1: the greeting and EHLO give a fully qualified domain
+            // name, and bounces come from postmaster@hostname; receivers may refuse a bare name.
+            log.warn("the host name '{}' is not fully qualified: receivers may refuse our EHLO and bounces"
+                    + " (set hostname = NAME.DOMAIN in the configuration)", config.hostname());
+        }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);

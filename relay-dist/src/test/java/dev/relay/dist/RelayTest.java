@@ -35,6 +35,47 @@ class RelayTest {
     }
 
     @Test
+    void everyRelayMetricHasItsOwnHelpTextAndRefusalCountersAreThereFromTheStart() throws Exception {
+        try (Relay relay = Relay.start(config(""), Clock.systemUTC())) {
+            String base = "http://127.0.0.1:" + relay.metricsAddress().orElseThrow().getPort();
+            String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            java.util.List<String> help = body.lines().filter(l -> l.startsWith("# HELP relay_")).toList();
+            assertThat(help).isNotEmpty().allSatisfy(l -> assertThat(l.split(" ", 4)).as(l).hasSize(4)
+                    .satisfies(parts -> assertThat(parts[3]).as(l).isNotBlank()));
+            // one text for every status, not the first status's ("recipients delivered or relayed")
+            assertThat(help).anySatisfy(l -> assertThat(l).startsWith("# HELP relay_delivery_recipients_total ")
+                    .contains("sent", "deferred", "bounced", "expired"));
+            // a rate() over a refusal works before the first refusal
+            assertThat(body).contains("relay_server_recipients_refused_total{reason=\"relay\"} 0.0",
+                    "relay_server_messages_refused_total{reason=\"size\"} 0.0",
+                    "relay_server_connections_refused_total{reason=\"client\"} 0.0",
+                    "relay_dsn_sent_total{kind=\"failure\"} 0.0");
+        }
+    }
+
+    @Test
+    void aHostNameThatIsNotFullyQualifiedIsAcceptedWithAWarning() throws Exception {
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Relay.class);
+        logger.addAppender(logs);
+        try {
+            try (Relay relay = Relay.start(config("hostname = mailhub\n"), Clock.systemUTC())) {
+                assertThat(relay).isNotNull();
+            }
+            try (Relay relay = Relay.start(config("hostname = mailhub.example.org\n"), Clock.systemUTC())) {
+                assertThat(relay).isNotNull();
+            }
+        } finally {
+            logger.detachAppender(logs);
+        }
+        assertThat(logs.list).filteredOn(e -> e.getFormattedMessage().contains("not fully qualified")).singleElement()
+                .satisfies(e -> assertThat(e.getFormattedMessage()).contains("'mailhub'", "hostname = "));
+    }
+
+    @Test
     void startsWithAPrivateDataFolderServesHealthAndMetricsOnLoopbackAndStops() throws Exception {
         try (Relay relay = Relay.start(config(""), Clock.systemUTC())) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("data")))).isEqualTo("rwx------");

@@ -3,6 +3,9 @@ package dev.relay.server;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -10,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (accepted), {@code relay.server.connections.refused{reason}}, {@code relay.server.connections.active},
  * {@code relay.server.messages.accepted}, {@code relay.server.messages.refused{reason}},
  * {@code relay.server.recipients.refused{reason}} and {@code relay.server.message.bytes} (sizes of
- * accepted messages).
+ * accepted messages). Every refusal counter is registered at start with 0, so that a dashboard or an
+ * alert on {@code rate(...)} sees the series before the first refusal, not a gap.
  */
 public final class ServerMetrics {
     private final MeterRegistry registry;
@@ -18,13 +22,35 @@ public final class ServerMetrics {
     private final AtomicInteger active = new AtomicInteger();
     private final Counter accepted;
     private final DistributionSummary bytes;
+    private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
+
+    /** The reasons of each refusal counter, registered at 0 (a reason not listed is registered at its first use). */
+    static final List<String> CONNECTION_REFUSALS = List.of("total", "client");
+    static final List<String> MESSAGE_REFUSALS = List.of("size", "line-length", "bare-line-end", "loop", "queue");
+    static final List<String> RECIPIENT_REFUSALS = List.of("relay", "route", "unknown-user", "limit");
+    private static final String CONNECTIONS_REFUSED = "relay.server.connections.refused";
+    private static final String MESSAGES_REFUSED = "relay.server.messages.refused";
+    private static final String RECIPIENTS_REFUSED = "relay.server.recipients.refused";
 
     public ServerMetrics(MeterRegistry registry) {
         this.registry = registry;
         this.connections = Counter.builder("relay.server.connections").description("connections accepted").register(registry);
-        registry.gauge("relay.server.connections.active", active);
+        io.micrometer.core.instrument.Gauge.builder("relay.server.connections.active", active, AtomicInteger::get)
+                .description("SMTP connections open now").register(registry);
         this.accepted = Counter.builder("relay.server.messages.accepted").description("messages acknowledged with 250 after DATA").register(registry);
         this.bytes = DistributionSummary.builder("relay.server.message.bytes").baseUnit("bytes").description("size of accepted messages").register(registry);
+        CONNECTION_REFUSALS.forEach(r -> refusal(CONNECTIONS_REFUSED, r));
+        MESSAGE_REFUSALS.forEach(r -> refusal(MESSAGES_REFUSED, r));
+        RECIPIENT_REFUSALS.forEach(r -> refusal(RECIPIENTS_REFUSED, r));
+    }
+
+    private Counter refusal(String name, String reason) {
+        return refusals.computeIfAbsent(name + "|" + reason, k -> Counter.builder(name).tag("reason", reason)
+                .description(switch (name) {
+                    case CONNECTIONS_REFUSED -> "connections refused at connect, by reason (connection limits)";
+                    case MESSAGES_REFUSED -> "messages refused at MAIL or after DATA, by reason";
+                    default -> "recipients refused at RCPT, by reason";
+                }).register(registry));
     }
 
     public void connectionOpened() {
@@ -38,7 +64,7 @@ public final class ServerMetrics {
 
     /** A connection refused at connect ({@code total}, {@code client}). */
     public void connectionRefused(String reason) {
-        registry.counter("relay.server.connections.refused", "reason", reason).increment();
+        refusal(CONNECTIONS_REFUSED, reason).increment();
     }
 
     public void messageAccepted(long size) {
@@ -46,14 +72,14 @@ public final class ServerMetrics {
         bytes.record(size);
     }
 
-    /** A message refused after DATA: {@code size}, {@code line-length}, {@code bare-line-end}, {@code loop}, {@code queue}. */
+    /** A message refused at MAIL (SIZE=) or after DATA: {@code size}, {@code line-length}, {@code bare-line-end}, {@code loop}, {@code queue}. */
     public void messageRefused(String reason) {
-        registry.counter("relay.server.messages.refused", "reason", reason).increment();
+        refusal(MESSAGES_REFUSED, reason).increment();
     }
 
     /** A recipient refused at RCPT: {@code relay}, {@code route}, {@code unknown-user}, {@code limit}. */
     public void recipientRefused(String reason) {
-        registry.counter("relay.server.recipients.refused", "reason", reason).increment();
+        refusal(RECIPIENTS_REFUSED, reason).increment();
     }
 
     public MeterRegistry registry() {

@@ -61,6 +61,9 @@ public final class DsnService {
     private static final int MAX_RETURNED_HEADERS = 64 * 1024;
     /** How long to wait for the queue to store a DSN. */
     private static final long ENQUEUE_TIMEOUT_SECONDS = 120;
+    private static final String DROPPED = "relay.dsn.dropped";
+    private static final String SENT = "relay.dsn.sent";
+    private static final String ERRORS = "relay.dsn.errors";
 
     private final DsnSettings settings;
     private final MessageQueue queue;
@@ -74,6 +77,24 @@ public final class DsnService {
         this.clock = clock;
         this.meters = meters;
         this.builder = new DsnBuilder(settings, clock.getZone());
+        // at 0 from the start, so that a rate is there before the first notification
+        counter(DROPPED, "reason", "null-reverse-path");
+        for (DsnBuilder.Kind k : DsnBuilder.Kind.values()) {
+            counter(SENT, "kind", kindTag(k));
+            counter(ERRORS, "kind", kindTag(k));
+        }
+    }
+
+    private io.micrometer.core.instrument.Counter counter(String name, String tag, String value) {
+        return io.micrometer.core.instrument.Counter.builder(name).tag(tag, value).description(switch (name) {
+            case DROPPED -> "notifications not sent, by reason (a failed message whose sender is <>)";
+            case SENT -> "delivery status notifications stored for the sender, by kind";
+            default -> "delivery status notifications that could not be stored, by kind";
+        }).register(meters);
+    }
+
+    private static String kindTag(DsnBuilder.Kind k) {
+        return k.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     public DsnSettings settings() {
@@ -143,7 +164,7 @@ public final class DsnService {
             for (DeliveryReport r : failed) {
                 log.info("{}: to={}, status=bounced, dsn={}: no notification, the reverse-path is <> ({})",
                         message.id(), r.recipient().recipient().forwardPath(), r.status(), r.reply());
-                meters.counter("relay.dsn.dropped", "reason", "null-reverse-path").increment();
+                counter(DROPPED, "reason", "null-reverse-path").increment();
             }
             return new Sent(List.of(), true, Set.of());
         }
@@ -209,7 +230,7 @@ public final class DsnService {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             log.warn("{}: {} notification to <{}> could not be stored: {}", message.id(), describe(kind), to,
                     cause.toString());
-            meters.counter("relay.dsn.errors", "kind", kind.name().toLowerCase(java.util.Locale.ROOT)).increment();
+            counter(ERRORS, "kind", kindTag(kind)).increment();
             return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -217,7 +238,7 @@ public final class DsnService {
             return null;
         }
         log.info("{}: sender {} notification: {}", message.id(), describe(kind), id);
-        meters.counter("relay.dsn.sent", "kind", kind.name().toLowerCase(java.util.Locale.ROOT)).increment();
+        counter(SENT, "kind", kindTag(kind)).increment();
         return id;
     }
 

@@ -144,15 +144,23 @@ public final class DeliveryEngine implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.owner = "forwarder-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
         String r = "relay.delivery.recipients";
-        this.sent = Counter.builder(r).tag("status", "sent").description("recipients delivered or relayed").register(meters);
-        this.deferred = Counter.builder(r).tag("status", "deferred").description("recipient attempts deferred").register(meters);
-        this.bounced = Counter.builder(r).tag("status", "bounced").description("recipients failed permanently").register(meters);
-        this.expired = Counter.builder(r).tag("status", "expired").description("recipients given up after the queue lifetime").register(meters);
-        this.connectionsOpened = Counter.builder("relay.delivery.connections").tag("result", "opened").register(meters);
-        this.connectionsFailed = Counter.builder("relay.delivery.connections").tag("result", "failed").register(meters);
+        // One HELP text per metric name: Prometheus shows one for all the series of a name.
+        String outcomes = "recipient delivery attempts by outcome: sent (delivered or relayed), deferred"
+                + " (to be tried again), bounced (failed permanently), expired (given up after the queue lifetime)";
+        this.sent = Counter.builder(r).tag("status", "sent").description(outcomes).register(meters);
+        this.deferred = Counter.builder(r).tag("status", "deferred").description(outcomes).register(meters);
+        this.bounced = Counter.builder(r).tag("status", "bounced").description(outcomes).register(meters);
+        this.expired = Counter.builder(r).tag("status", "expired").description(outcomes).register(meters);
+        String connections = "outbound SMTP connections: opened (greeting and EHLO done) or failed";
+        this.connectionsOpened = Counter.builder("relay.delivery.connections").tag("result", "opened")
+                .description(connections).register(meters);
+        this.connectionsFailed = Counter.builder("relay.delivery.connections").tag("result", "failed")
+                .description(connections).register(meters);
         this.transactionTimer = Timer.builder("relay.delivery.transaction").description("one SMTP transaction, MAIL to the reply to the final dot").register(meters);
-        meters.gauge("relay.delivery.sessions.active", this, e -> e.activeSessionCount());
-        meters.gauge("relay.delivery.pending", pending);
+        io.micrometer.core.instrument.Gauge.builder("relay.delivery.sessions.active", this, e -> e.activeSessionCount())
+                .description("outbound SMTP sessions and local deliveries running now").register(meters);
+        io.micrometer.core.instrument.Gauge.builder("relay.delivery.pending", pending, p -> p.get())
+                .description("recipients claimed from the queue and not yet reported back").register(meters);
     }
 
     /** The router in use. */
