@@ -280,44 +280,56 @@ final class JdbcQueueAdmin implements QueueAdmin {
                 + " AND lease_owner IS NULL AND queue_id IN (%s)", ids, queue.clock().millis());
     }
 
+    /**
+     * In batches of {@value #BATCH} recipients, each one UPDATE over a range of row ids: the end of
+     * the range is found by reading one row id (the batch's last), so no list of ids travels and the
+     * UPDATE walks the primary key. What bounds it is the work per recipient that no statement
+     * saves: each row and its entry in the claim index {@code recipient_due} are rewritten. One
+     * UPDATE of the whole queue would do the same work but hold every row's lock until its commit,
+     * stopping the forwarder's claims for as long.
+     */
     @Override
     public int retryAll(String nextHop, LongConsumer progress) {
         long total = 0;
         long after = Long.MIN_VALUE;
+        long now = queue.clock().millis();
         while (true) {
             List<Object> args = new ArrayList<>();
             args.add(after);
             String hop = nextHop == null ? "" : " AND " + nextHop("recipient", nextHop, args);
-            args.add(BATCH);
-            List<Long> batch = new ArrayList<>(BATCH);
+            String open = " AND state IN ('QUEUED', 'DEFERRED') AND lease_owner IS NULL" + hop;
+            Long last = null;
             try (Connection c = queue.connection()) {
-                try (PreparedStatement ps = prepare(c, "SELECT id FROM recipient WHERE id > ?"
-                        + " AND state IN ('QUEUED', 'DEFERRED') AND lease_owner IS NULL" + hop
-                        + " ORDER BY id FETCH FIRST ? ROWS ONLY", args); ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        batch.add(rs.getLong(1));
+                List<Object> find = new ArrayList<>(args);
+                find.add(BATCH - 1);
+                try (PreparedStatement ps = prepare(c, "SELECT id FROM recipient WHERE id > ?" + open
+                        + " ORDER BY id OFFSET ? ROWS FETCH NEXT 1 ROW ONLY", find); ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        last = rs.getLong(1);
                     }
                 }
-                if (batch.isEmpty()) {
-                    c.commit();
-                    break;
-                }
                 List<Object> up = new ArrayList<>();
-                up.add(queue.clock().millis());
-                up.addAll(batch);
-                try (PreparedStatement ps = prepare(c, "UPDATE recipient SET next_attempt = ?"
-                        + " WHERE state IN ('QUEUED', 'DEFERRED') AND lease_owner IS NULL AND id IN ("
-                        + Rows.marks(batch.size()) + ")", up)) {
-                    total += ps.executeUpdate();
+                up.add(now);
+                up.add(after);
+                up.add(last == null ? Long.MAX_VALUE : last);
+                up.addAll(args.subList(1, args.size()));
+                int n;
+                try (PreparedStatement ps = prepare(c, "UPDATE recipient SET next_attempt = ? WHERE id > ? AND id <= ?"
+                        + open, up)) {
+                    n = ps.executeUpdate();
                 }
                 c.commit();
+                total += n;
             } catch (SQLException e) {
                 throw queue.fault("retry all", e);
             }
-            after = batch.get(batch.size() - 1);
             if (progress != null) {
                 progress.accept(total);
             }
+            if (last == null) {
+                break;
+            }
+            after = last;
         }
         return (int) Math.min(Integer.MAX_VALUE, total);
     }
