@@ -45,11 +45,13 @@ public class LargeQueueFill {
                 for (int r = 0; r < rcpts; r++) {
                     to.add(new Recipient(Path.of(new Mailbox("user" + i + "." + r, "down.test")), RcptParameters.NONE));
                 }
-                Envelope env = new Envelope(Path.of(new Mailbox("sender" + (i % 100), "example.org")), MailParameters.NONE,
-                        to, new Origin("192.0.2.7", "client.example.net", null, clock.instant(), "ESMTP"));
+                Path from = Path.of(new Mailbox("sender" + (i % 100), "example.org"));
+                Envelope env = new Envelope(from, MailParameters.NONE, to,
+                        new Origin("192.0.2.7", "client.example.net", null, clock.instant(), "ESMTP"));
                 String text = "Received: from client.example.net by relay.test\r\nSubject: bulk " + i
                         + "\r\nFrom: sender@example.org\r\n\r\n" + "x".repeat(400) + "\r\n";
-                window.add(q.enqueue(QueueId.generate(), env, MessageBody.of(text.getBytes(StandardCharsets.US_ASCII))));
+                byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+                window.add(q.enqueue(QueueId.generate(), env, MessageBody.of(bytes)));
                 if (window.size() == 2_000) {
                     CompletableFuture.allOf(window.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
                     window.clear();
@@ -72,7 +74,8 @@ public class LargeQueueFill {
                 }
             }
             long done = System.nanoTime();
-            System.out.printf("fill: %d messages of %d recipients enqueued in %.1f s, %d recipients deferred in %.1f s%n",
+            System.out.printf("fill: %d messages of %d recipients enqueued in %.1f s,"
+                    + " %d recipients deferred in %.1f s%n",
                     messages, rcpts, (enqueued - t0) / 1e9, deferred, (done - enqueued) / 1e9);
         }
     }

@@ -72,7 +72,10 @@ public final class ServerMetrics {
         bytes.record(size);
     }
 
-    /** A message refused at MAIL (SIZE=) or after DATA: {@code size}, {@code line-length}, {@code bare-line-end}, {@code loop}, {@code queue}. */
+    /**
+     * A message refused at MAIL (SIZE=) or after DATA: {@code size}, {@code line-length},
+     * {@code bare-line-end}, {@code loop}, {@code queue}.
+     */
     public void messageRefused(String reason) {
         refusal(MESSAGES_REFUSED, reason).increment();
     }

@@ -96,7 +96,8 @@ final class QueueText {
                     .append(",\"protocol\":").append(Json.string(o.protocol()))
                     .append(",\"user\":").append(Json.string(o.authUser())).append('}');
         }
-        var byId = m.recipients().stream().collect(Collectors.toMap(RecipientView::id, r -> r.forwardPath().toString()));
+        var byId = m.recipients().stream()
+                .collect(Collectors.toMap(RecipientView::id, r -> r.forwardPath().toString()));
         b.append(",\"history\":[");
         for (int i = 0; i < d.history().size(); i++) {
             Attempt a = d.history().get(i);

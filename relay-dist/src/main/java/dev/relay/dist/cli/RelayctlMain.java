@@ -116,7 +116,8 @@ public final class RelayctlMain {
         }
         if (relay.isPresent()) {
             try {
-                return AdminSocketClient.run(relay.get(), withoutConfigOption(args, parser.getCommandSpec()), stdin, stdout, stderr);
+                return AdminSocketClient.run(relay.get(), withoutConfigOption(args, parser.getCommandSpec()), stdin,
+                        stdout, stderr);
             } catch (IOException e) {
                 err.println("relayctl: the relay's admin socket " + config.adminSocket() + " failed: " + e.getMessage());
                 return ExitCodes.FAILURE;

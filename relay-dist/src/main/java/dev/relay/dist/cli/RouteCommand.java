@@ -47,7 +47,8 @@ final class RouteCommand implements Callable<Integer> {
         RouteExplanation explanation = routing.router().explain(path, resolver);
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            out.println(json(explanation, resolver == null ? (noDns ? "not asked (--no-dns)" : "not available") : null));
+            String dns = resolver != null ? null : noDns ? "not asked (--no-dns)" : "not available";
+            out.println(json(explanation, dns));
             out.flush();
             return ExitCodes.OK;
         }

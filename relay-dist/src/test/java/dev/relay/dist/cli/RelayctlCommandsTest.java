@@ -247,10 +247,11 @@ class RelayctlCommandsTest {
     void retryOfNothingFailsAndConflictingTargetsAreUsageErrors() {
         assertOneLineError(f.run("retry", "--all"), 1, "nothing to retry");
         assertOneLineError(f.run("retry", "ABCDEF123456"), 1, "nothing to retry");
-        assertOneLineError(f.run("retry"), 2, "say which messages to retry: ID... (queue ids), - (ids on standard input),"
-                + " --all, or filters");
+        assertOneLineError(f.run("retry"), 2,
+                "say which messages to retry: ID... (queue ids), - (ids on standard input), --all, or filters");
         assertOneLineError(f.run("retry", "--all", "ABCDEF123456"), 2, "give either queue ids or --all/filters");
-        assertOneLineError(f.run("retry", "--next-hop", "x", "ABCDEF123456"), 2, "give either queue ids or --all/filters");
+        assertOneLineError(f.run("retry", "--next-hop", "x", "ABCDEF123456"), 2,
+                "give either queue ids or --all/filters");
         assertOneLineError(f.run("retry", "--all", "--next-hop", "x"), 1, "nothing to retry");
         assertOneLineError(f.run("retry", "--next-hop", ""), 2, "--next-hop needs a host name");
         assertOneLineError(f.run("retry", "--next-hop"), 2, "--next-hop");

@@ -174,7 +174,8 @@ class QueueAdminTest {
     void bodyIsTheWholeStoredMessage() throws Exception {
         QueueId id = store(envelope("s@example.org", "u@a.example"), "Subject: hi\r\n\r\nline one\r\n");
         try (java.io.InputStream in = admin.body(id).orElseThrow()) {
-            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("Subject: hi\r\n\r\nline one\r\n");
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo("Subject: hi\r\n\r\nline one\r\n");
         }
         assertThat(admin.body(new QueueId("NOSUCHID"))).isEmpty();
     }

@@ -238,7 +238,8 @@ class ConversationTest {
         try {
             third.start();
             assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
-                    .anySatisfy(m -> assertThat(m).startsWith("listening on 127.0.0.1:" + third.address().getPort() + " ("));
+                    .anySatisfy(m -> assertThat(m)
+                            .startsWith("listening on 127.0.0.1:" + third.address().getPort() + " ("));
         } finally {
             logger.detachAppender(logs);
             third.stop(java.time.Duration.ofSeconds(5));

@@ -142,7 +142,8 @@ class AuthTest {
             c.command("QUIT");
         }
         try (RawSmtp c = tlsSession()) {
-            assertThat(c.command("AUTH PLAIN " + plain(RelayFixture.USER, RelayFixture.PASSWORD)).code()).isEqualTo(235);
+            assertThat(c.command("AUTH PLAIN " + plain(RelayFixture.USER, RelayFixture.PASSWORD)).code())
+                    .isEqualTo(235);
             c.command("QUIT");
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> disconnects().size() >= 2);
