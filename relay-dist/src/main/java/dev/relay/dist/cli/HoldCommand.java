@@ -21,21 +21,20 @@ final class HoldCommand extends IdsCommand {
         QueueAdmin admin = parent.context().queue();
         long n = inBatches(ids, admin::hold);
         PrintWriter out = spec.commandLine().getOut();
-        if (n == 0) {
+        if (n == 0 && selection().filter() == null) {
             // Holding what is held already is what was asked (postsuper -h says nothing either).
-            long held = selection().bulk() ? 0 : ids.stream().filter(id -> admin.show(id).map(d -> d.view().recipients()
-                    .stream().anyMatch(r -> r.state() == RecipientState.HELD)).orElse(false)).count();
+            long held = ids.stream().filter(id -> admin.show(id).map(d -> d.view().recipients().stream()
+                    .anyMatch(r -> r.state() == RecipientState.HELD)).orElse(false)).count();
             if (held > 0) {
                 out.println("hold: " + count(held) + (held == 1 ? " was" : " were") + " already held");
                 out.flush();
                 return ExitCodes.OK;
             }
-            if (selection().filter() != null) {
-                out.println("hold: " + count(ids.size()) + " matched; none has a waiting recipient to hold"
-                        + " (already held, or final)");
-                out.flush();
-                return ExitCodes.OK;
-            }
+        } else if (n == 0) {
+            out.println("hold: " + count(ids.size()) + " matched; none has a waiting recipient to hold"
+                    + " (already held, or final)");
+            out.flush();
+            return ExitCodes.OK;
         }
         return report(n, "hold: " + recipients(n) + " held",
                 "nothing held (no such message, or its recipients are final)");

@@ -126,6 +126,10 @@ class RelayctlBulkTest {
         assertThat(held.code()).as(held.toString()).isZero();
         assertThat(held.out()).contains("hold: 2 recipients held");
 
+        Result again = f.runWithInput(ids, "hold", "-");
+        assertThat(again.code()).as(again.toString()).isZero();
+        assertThat(again.out()).contains("hold: 2 messages were already held");
+
         assertOneLineError(f.runWithInput(ids, "delete", "-"), 1, "nothing deleted", "--yes");
         Result deleted = f.runWithInput(ids, "delete", "--yes", "-");
         assertThat(deleted.code()).as(deleted.toString()).isZero();
