@@ -108,7 +108,7 @@ class Sink:
                         w(b"451 4.3.0 sink: try again later\r\n")
                     else:
                         sender = line[10:].split(b">")[0].strip(b" <").decode("latin1")
-                        # issue 17: source_routes=rfc821 puts our name in front of every reverse-path for now
+                        # a relay before 4c65c3f (issue 17) put its name in front of every reverse-path in rfc821 mode
                         sender = sender.rsplit(":", 1)[-1] if sender.startswith("@") else sender
                         w(b"250 2.1.0 Ok\r\n")
                 elif cmd == b"RCPT":
