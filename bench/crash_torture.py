@@ -554,9 +554,14 @@ def torture():
     if r["resurrected_qids"]:
         log("resurrected: " + " ".join(r["resurrected_qids"][:50]))
     bad = r["lost"] + r["corrupt"] + r["resurrected"] + totals["lost_at_restart"]
-    log("SUMMARY torture: cycles=%d startup_kills=%d restarts=%d attempted=%d %s lost_at_restarts=%d "
-        "admin=%s queue_file=%d -> %s" % (done, totals["startup_kills"], state["inc"] - 1, ledger.attempted,
-                                             fmt(r), totals["lost_at_restart"],
+    # starts at which the queue's StoreRecovery found the H2 header behind the newest complete version (issue 11)
+    repaired = 0
+    for i in range(1, state["inc"] + 1):
+        with open(os.path.join(WORK, "relay-%d.log" % i), "rb") as f:
+            repaired += b"making H2 open it at version" in f.read()
+    log("SUMMARY torture: cycles=%d startup_kills=%d restarts=%d header_repairs=%d attempted=%d %s "
+        "lost_at_restarts=%d admin=%s queue_file=%d -> %s" % (done, totals["startup_kills"], state["inc"] - 1,
+                                             repaired, ledger.attempted, fmt(r), totals["lost_at_restart"],
                                              ",".join("%s:%d" % (k[6:], v) for k, v in sorted(state.items())
                                                       if k.startswith("admin_")),
                                              os.path.getsize(qfile), "FAIL" if bad else "PASS"))
