@@ -29,6 +29,7 @@
 #   WORK           the run's folder, emptied first [/tmp/relay-crash-torture-$MODE]
 #   PORT           the relay's SMTP port [2760]; SINK_PORT the sink's [PORT+1]; loopback only
 #   CYCLES [30]  CYCLE_SECONDS [8]  START_KILL (probability of a kill during start-up) [0.15]
+#   START_TIMEOUT  seconds a restart may take before the run stops with a thread dump and a copy of the file [180]
 #   HISTORY [1]  BIG [1]  SMALL [2000]  PARALLEL [200]  DRAIN_EVERY (cycles) [10]  DRAIN_TIMEOUT (s) [600]
 #   MAX_MINUTES    stop starting cycles after this long [120]      SEED  the random seed [the time]
 #   diskfull: MNT (the tmpfs mount point) [$WORK/mnt]  QUEUE_LEASE [30m]  LEASE_WAIT (s) [40]

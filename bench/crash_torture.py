@@ -529,10 +529,16 @@ def torture():
             time.sleep(RND.uniform(0.2, 4.0))
             relay.kill9()
             totals["startup_kills"] += 1
-        if not relay.start():
+        if not relay.start(timeout=float(ENV.get("START_TIMEOUT", "180"))):
             totals["cannot_start"] += 1
-            log("cycle %d: RELAY CANNOT START on this data; log %s" % (cycle, relay.logfile))
+            running = relay.proc is not None and relay.proc.poll() is None
+            log("cycle %d: RELAY CANNOT START on this data (%s); log %s" %
+                (cycle, "still starting after START_TIMEOUT" if running else "it exited", relay.logfile))
             subprocess.run(["grep", "-E", "rror|not started", relay.logfile])
+            if running:
+                thread_dump(relay, "threads-start-%d.txt" % state["inc"])
+                shutil.copy(qfile, os.path.join(WORK, "queue-at-failed-start.mv.db"))
+            relay.kill9()
             return 2
         sink.incarnation = state["inc"]
         q = relay.queue()
