@@ -564,7 +564,7 @@ def torture():
     repaired = 0
     for i in range(1, state["inc"] + 1):
         with open(os.path.join(WORK, "relay-%d.log" % i), "rb") as f:
-            repaired += b"making H2 open it at version" in f.read()
+            repaired += b"was not closed cleanly and its header leads to version" in f.read()
     log("SUMMARY torture: cycles=%d startup_kills=%d restarts=%d header_repairs=%d attempted=%d %s "
         "lost_at_restarts=%d admin=%s queue_file=%d -> %s" % (done, totals["startup_kills"], state["inc"] - 1,
                                              repaired, ledger.attempted, fmt(r), totals["lost_at_restart"],
