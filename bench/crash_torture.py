@@ -466,11 +466,12 @@ def admin_loop(relay, ledger, stop, state):
                 if rc == 0:
                     ledger.deleted[qid] = inc
                     ledger.delete_unknown.discard(qid)
-                elif "no message" in err:
-                    ledger.delete_unknown.discard(qid)
+                elif "no message" in err or "no such message" in err:
+                    ledger.delete_unknown.discard(qid)     # it was not there (delivered, or deleted before)
         else:
             rc, out, err = relay.ctl(op, qid)
-        key = "admin_%s_%s" % (op, "ok" if rc == 0 else "no_message" if "no message" in err else "failed")
+        gone = "no message" in err or "no such message" in err or "nothing to" in err
+        key = "admin_%s_%s" % (op, "ok" if rc == 0 else "nothing_to_do" if gone else "failed")
         state[key] = state.get(key, 0) + 1
 
 
