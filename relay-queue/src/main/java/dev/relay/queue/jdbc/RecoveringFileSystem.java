@@ -2,11 +2,7 @@ package dev.relay.queue.jdbc;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.h2.mvstore.DataUtils;
@@ -110,15 +106,14 @@ public final class RecoveringFileSystem extends FilePathWrapper {
     }
 
     /** The store file's channel: see the class comment. */
-    private static final class HeaderFixingChannel extends FileChannel {
-        private final FileChannel base;
+    private static final class HeaderFixingChannel extends ForwardingFileChannel {
         /** The newest chunk written through this channel: id, block, version; version -1 for none. */
         private int newestId;
         private long newestBlock;
         private long newestVersion = -1;
 
         HeaderFixingChannel(FileChannel base) {
-            this.base = base;
+            super(base);
         }
 
         @Override
@@ -165,88 +160,6 @@ public final class RecoveringFileSystem extends FilePathWrapper {
             } catch (RuntimeException e) {
                 // not a chunk header after all (data that happens to start with "chunk:"): nothing to remember
             }
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return base.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            return base.read(dsts, offset, length);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return base.read(dst, position);
-        }
-
-        @Override
-        public int write(ByteBuffer src) throws IOException {
-            return base.write(src);
-        }
-
-        @Override
-        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-            return base.write(srcs, offset, length);
-        }
-
-        @Override
-        public long position() throws IOException {
-            return base.position();
-        }
-
-        @Override
-        public FileChannel position(long newPosition) throws IOException {
-            base.position(newPosition);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return base.size();
-        }
-
-        @Override
-        public FileChannel truncate(long size) throws IOException {
-            base.truncate(size);
-            return this;
-        }
-
-        @Override
-        public void force(boolean metaData) throws IOException {
-            base.force(metaData);
-        }
-
-        @Override
-        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-            return base.transferTo(position, count, target);
-        }
-
-        @Override
-        public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-            return base.transferFrom(src, position, count);
-        }
-
-        @Override
-        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return base.map(mode, position, size);
-        }
-
-        @Override
-        public FileLock lock(long position, long size, boolean shared) throws IOException {
-            return base.lock(position, size, shared);
-        }
-
-        @Override
-        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return base.tryLock(position, size, shared);
-        }
-
-        @Override
-        protected void implCloseChannel() throws IOException {
-            base.close();
         }
     }
 }

@@ -2,11 +2,8 @@ package dev.relay.queue.jdbc;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import org.h2.store.fs.FilePath;
 import org.h2.store.fs.FilePathWrapper;
 
@@ -48,27 +45,10 @@ public final class FillingDisk extends FilePathWrapper {
         }
     }
 
-    /** Delegates everything to the real channel; writes and syncs fail while the disk is full. */
-    private static final class Channel extends FileChannel {
-        private final FileChannel base;
-
+    /** The real channel, whose writes and syncs fail while the disk is full. */
+    private static final class Channel extends ForwardingFileChannel {
         Channel(FileChannel base) {
-            this.base = base;
-        }
-
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-            return base.read(dst);
-        }
-
-        @Override
-        public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-            return base.read(dsts, offset, length);
-        }
-
-        @Override
-        public int read(ByteBuffer dst, long position) throws IOException {
-            return base.read(dst, position);
+            super(base);
         }
 
         @Override
@@ -90,62 +70,15 @@ public final class FillingDisk extends FilePathWrapper {
         }
 
         @Override
-        public long position() throws IOException {
-            return base.position();
-        }
-
-        @Override
-        public FileChannel position(long newPosition) throws IOException {
-            base.position(newPosition);
-            return this;
-        }
-
-        @Override
-        public long size() throws IOException {
-            return base.size();
-        }
-
-        @Override
-        public FileChannel truncate(long size) throws IOException {
-            base.truncate(size);
-            return this;
-        }
-
-        @Override
         public void force(boolean metaData) throws IOException {
             checkRoom();
             base.force(metaData);
         }
 
         @Override
-        public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-            return base.transferTo(position, count, target);
-        }
-
-        @Override
         public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
             checkRoom();
             return base.transferFrom(src, position, count);
-        }
-
-        @Override
-        public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-            return base.map(mode, position, size);
-        }
-
-        @Override
-        public FileLock lock(long position, long size, boolean shared) throws IOException {
-            return base.lock(position, size, shared);
-        }
-
-        @Override
-        public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-            return base.tryLock(position, size, shared);
-        }
-
-        @Override
-        protected void implCloseChannel() throws IOException {
-            base.close();
         }
     }
 }
