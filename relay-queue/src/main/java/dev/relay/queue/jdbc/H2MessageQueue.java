@@ -437,7 +437,23 @@ public final class H2MessageQueue implements MessageQueue {
             }
         }
         if (read != won.size()) {
-            throw new SQLException("claim: updated " + won.size() + " recipients but read back " + read);
+            // Recipients leased but not read back with their message: an administrator deleted the
+            // message at the same moment (its cascade waits for this claim's row locks, but its message
+            // row is already gone for this statement). Give them back in this transaction instead of
+            // failing the whole claim; what still exists is claimed again by the next claim.
+            Set<Long> readIds = new HashSet<>();
+            recipients.values().forEach(list -> list.forEach(r -> readIds.add(r.id())));
+            List<Long> unread = won.stream().filter(id -> !readIds.contains(id)).toList();
+            LOG.info("queue: claim: {} of {} leased recipients have no message any more (deleted meanwhile);"
+                    + " given back", unread.size(), won.size());
+            try (PreparedStatement ps = c.prepareStatement("UPDATE recipient SET lease_owner = NULL,"
+                    + " lease_until = NULL, lease_token = NULL, next_attempt = CASE WHEN state = 'HELD'"
+                    + " THEN CAST(NULL AS BIGINT) ELSE ? END WHERE lease_token = ? AND id = ANY(?)")) {
+                ps.setLong(1, clock.millis());
+                ps.setLong(2, token);
+                ps.setObject(3, unread.toArray(new Long[0]));
+                ps.executeUpdate();
+            }
         }
         c.commit();
         List<ClaimedMessage> result = new ArrayList<>(recipients.size());
