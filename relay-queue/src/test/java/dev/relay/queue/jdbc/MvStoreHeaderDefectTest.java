@@ -41,16 +41,7 @@ class MvStoreHeaderDefectTest {
             MVMap<Long, byte[]> data = store.openMap("data");
             MVMap<String, Long> counter = store.openMap("counter");
             for (long n = 1; n <= commits; n++) {
-                for (int i = 1 + random.nextInt(10); i > 0; i--) {
-                    data.put(random.nextLong() & 0xff, new byte[random.nextInt(20_000)]);
-                    Long key = data.ceilingKey(random.nextLong() & 0xff);
-                    if (key != null) {
-                        data.remove(key);
-                    }
-                }
-                counter.put("n", n);
-                store.commit();
-                store.sync();
+                commitWithChurn(store, data, counter, random, n);
 
                 Path crash = dir.resolve("crash.mv.db");
                 Files.copy(file, crash, StandardCopyOption.REPLACE_EXISTING);
@@ -88,16 +79,7 @@ class MvStoreHeaderDefectTest {
             MVMap<Long, byte[]> data = store.openMap("data");
             MVMap<String, Long> counter = store.openMap("counter");
             for (long n = 1; n <= commits; n++) {
-                for (int i = 1 + random.nextInt(10); i > 0; i--) {
-                    data.put(random.nextLong() & 0xff, new byte[random.nextInt(20_000)]);
-                    Long key = data.ceilingKey(random.nextLong() & 0xff);
-                    if (key != null) {
-                        data.remove(key);
-                    }
-                }
-                counter.put("n", n);
-                store.commit();
-                store.sync();
+                commitWithChurn(store, data, counter, random, n);
                 Path crash = dir.resolve("crash.mv.db");
                 Files.copy(file, crash, StandardCopyOption.REPLACE_EXISTING);
                 if (committedCount(crash) != n) {
@@ -116,6 +98,24 @@ class MvStoreHeaderDefectTest {
         }
         assertThat(StoreRecovery.check(file.toString())).isEqualTo(StoreRecovery.Result.CLEAN);
         assertThat(committedCount(file)).isEqualTo(7);
+    }
+
+    /**
+     * One commit of the store these tests use: up to ten values of up to 20 KB put and as many removed
+     * among 256 keys (so freed space is reused), the counter set to {@code n}, then commit and sync.
+     */
+    static void commitWithChurn(MVStore store, MVMap<Long, byte[]> data, MVMap<String, Long> counter, Random random,
+            long n) {
+        for (int i = 1 + random.nextInt(10); i > 0; i--) {
+            data.put(random.nextLong() & 0xff, new byte[random.nextInt(20_000)]);
+            Long key = data.ceilingKey(random.nextLong() & 0xff);
+            if (key != null) {
+                data.remove(key);
+            }
+        }
+        counter.put("n", n);
+        store.commit();
+        store.sync();
     }
 
     private static long committedCount(Path file) {

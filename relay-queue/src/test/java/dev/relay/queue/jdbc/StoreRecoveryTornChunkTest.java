@@ -53,16 +53,7 @@ class StoreRecoveryTornChunkTest {
             MVMap<Long, byte[]> data = store.openMap("data");
             MVMap<String, Long> counter = store.openMap("counter");
             for (long n = 1; n <= 100; n++) {
-                for (int i = 1 + random.nextInt(10); i > 0; i--) {
-                    data.put(random.nextLong() & 0xff, new byte[random.nextInt(20_000)]);
-                    Long key = data.ceilingKey(random.nextLong() & 0xff);
-                    if (key != null) {
-                        data.remove(key);
-                    }
-                }
-                counter.put("n", n);
-                store.commit();
-                store.sync();
+                MvStoreHeaderDefectTest.commitWithChurn(store, data, counter, random, n);
 
                 long block = -1;
                 long length = 0;
