@@ -5,17 +5,18 @@ import dev.relay.queue.MessageBody;
 import dev.relay.queue.QueueException;
 import dev.relay.queue.QueueException.Kind;
 import dev.relay.queue.QueueId;
+import dev.relay.queue.Origin;
 import dev.relay.queue.Recipient;
-import java.io.FilterInputStream;
+import dev.relay.queue.RecipientState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -32,25 +33,26 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Design: {@link #submit} only puts the work in a bounded hand-off queue (it never blocks, so a
  * Netty event loop may call it). One thread takes everything pending, up to a group limit, and
- * inserts each message (envelope, recipients, body streamed into a BLOB) in one transaction, each
- * behind a savepoint so that a message whose body cannot be read fails alone. Then it commits and
- * runs {@code CHECKPOINT SYNC}, which makes H2 write its pending pages and fsync the file; only after
- * that sync returns are the futures of the group completed. One sync thus covers a whole group: under
- * load the group grows to what arrived during the previous sync, so throughput is not bounded by
- * the syncs the disk can do per second.
+ * appends each message (envelope, recipients, body) to the queue's {@link Journal}, then forces the
+ * journal once: from here on the group survives a kill and a power cut. Then it inserts the
+ * messages' rows into the database in one transaction, each behind a savepoint so that one that
+ * fails fails alone, and commits (no sync: the database is rebuilt from the journal after a crash).
+ * Only then are the futures of the group completed and their 250s sent. One force thus covers a
+ * whole group: under load the group grows to what arrived during the previous force, so
+ * throughput is not bounded by the syncs the disk can do per second.
  *
- * <p>Hazard: between commit and sync the rows are visible to other connections. The writer holds the
- * write side of {@code claimGate} across commit and sync, and claims take its read side, so nothing is
- * claimed before it is durable. If the sync fails, the writer deletes the group's messages again and
- * fails their futures: the client gets a 451 and nothing of those messages is delivered.
+ * <p>A message that is in the journal but whose rows could not be stored is withdrawn there (a
+ * control record says it is finished), and its client gets a 451: it is neither acknowledged nor
+ * delivered after a crash.
  */
 final class GroupCommitWriter {
     private static final Logger LOG = LoggerFactory.getLogger("dev.relay.queue");
-    private static final String INSERT_MESSAGE = "INSERT INTO message (queue_id, reverse_path, mail_params,"
-            + " client_address, helo_name, auth_user, protocol, arrival, size_bytes, body)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String INSERT_RECIPIENT = "INSERT INTO recipient (queue_id, seq, forward_path, orcpt,"
-            + " notify, state, attempts, next_attempt, delay_notice_sent) VALUES (?, ?, ?, ?, ?, 'QUEUED', 0, ?, FALSE)";
+    static final String INSERT_MESSAGE = "INSERT INTO message (queue_id, reverse_path, mail_params,"
+            + " client_address, helo_name, auth_user, protocol, arrival, size_bytes, spool_segment, spool_offset)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static final String INSERT_RECIPIENT = "INSERT INTO recipient (queue_id, seq, forward_path, orcpt,"
+            + " notify, state, attempts, next_attempt, admin_bounce_reason, delay_notice_sent)"
+            + " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, FALSE)";
 
     /** One enqueue waiting for the writer. */
     private record Pending(QueueId id, Envelope envelope, MessageBody body, CompletableFuture<Void> future) {
@@ -60,10 +62,12 @@ final class GroupCommitWriter {
     /** A failure as the queue reports it (and the queue's recovery when H2 closed the database). */
     private final java.util.function.BiFunction<String, Exception, QueueException> faults;
     private final Clock clock;
-    private final java.nio.file.Path file;
+    private final Journal journal;
+    private final java.util.function.LongPredicate segmentInUse;
+    /** Run before each group when the database may lack journaled messages (after H2 closed it), or null. */
+    private final Runnable reconcile;
     private final Lock claimGate;
     private final int maxGroupSize;
-    private final String syncStatement;
     private final BlockingQueue<Pending> pending;
     private final Object submitLock = new Object();
     private final Thread thread;
@@ -72,16 +76,17 @@ final class GroupCommitWriter {
     private boolean closed;
     private Connection connection;
 
-    GroupCommitWriter(DataSource dataSource, Clock clock, java.nio.file.Path file, Lock claimGate,
-                      int maxGroupSize, int maxPending, String syncStatement,
+    GroupCommitWriter(DataSource dataSource, Clock clock, Journal journal, java.util.function.LongPredicate segmentInUse,
+                      Runnable reconcile, Lock claimGate, int maxGroupSize, int maxPending,
                       java.util.function.BiFunction<String, Exception, QueueException> faults) {
         this.faults = faults;
         this.dataSource = dataSource;
         this.clock = clock;
-        this.file = file;
+        this.journal = journal;
+        this.segmentInUse = segmentInUse;
+        this.reconcile = reconcile;
         this.claimGate = claimGate;
         this.maxGroupSize = maxGroupSize;
-        this.syncStatement = syncStatement;
         this.pending = new ArrayBlockingQueue<>(maxPending);
         this.thread = new Thread(this::run, "queue-writer");
         this.thread.setDaemon(false);
@@ -141,6 +146,9 @@ final class GroupCommitWriter {
                         break;
                     }
                 }
+                if (reconcile != null) {
+                    reconcile.run(); // idle: a good moment, and the queue may be waiting for it
+                }
                 continue;
             }
             group.add(first);
@@ -158,35 +166,68 @@ final class GroupCommitWriter {
     }
 
     private void write(List<Pending> group) {
+        if (reconcile != null) {
+            reconcile.run();
+        }
+        // 1. The journal: every message of the group appended, then one force. After it, the
+        //    messages survive a crash whatever becomes of the database (see Journal).
+        List<Stored> journaled = new ArrayList<>(group.size());
+        long now = clock.millis();
+        for (Pending p : group) {
+            Journal.StoredMessage m = stored(p, now);
+            try {
+                journaled.add(new Stored(p, m, journal.append(m, p.body)));
+            } catch (IOException | RuntimeException e) {
+                QueueException q = faults.apply(p.id + ": storing the message in " + journal.folder(), e);
+                LOG.warn("{}: not stored: {}", p.id, q.getMessage());
+                p.future.completeExceptionally(q);
+            }
+        }
+        if (journaled.isEmpty()) {
+            return;
+        }
+        try {
+            journal.forceMessages();
+        } catch (IOException e) {
+            QueueException q = faults.apply("syncing " + journaled.size() + " messages to " + journal.folder(), e);
+            LOG.error("queue writer: {}", q.getMessage());
+            withdraw(journaled);
+            failStored(journaled, q);
+            return;
+        }
+        // 2. The database: the rows that make them claimable.
         Connection c;
         try {
             c = connection();
         } catch (SQLException e) {
-            failAll(group, faults.apply("storing messages", e));
+            withdraw(journaled);
+            failStored(journaled, faults.apply("storing messages", e));
             return;
         }
-        List<Pending> written = new ArrayList<>(group.size());
+        List<Stored> written = new ArrayList<>(journaled.size());
         try (PreparedStatement message = c.prepareStatement(INSERT_MESSAGE);
              PreparedStatement recipient = c.prepareStatement(INSERT_RECIPIENT)) {
-            for (Pending p : group) {
+            for (Stored st : journaled) {
                 Savepoint savepoint = c.setSavepoint();
                 try {
-                    insert(message, recipient, p);
+                    insert(message, recipient, st.message, st.location, null, now);
                     c.releaseSavepoint(savepoint);
-                    written.add(p);
-                } catch (SQLException | IOException | RuntimeException e) {
+                    written.add(st);
+                } catch (SQLException | RuntimeException e) {
                     c.rollback(savepoint);
-                    QueueException q = faults.apply(p.id + ": storing the message", e);
-                    LOG.warn("{}: not stored: {}", p.id, q.getMessage());
-                    p.future.completeExceptionally(q);
+                    QueueException q = faults.apply(st.pending.id + ": storing the message", e);
+                    LOG.warn("{}: not stored: {}", st.pending.id, q.getMessage());
+                    withdraw(List.of(st));
+                    st.pending.future.completeExceptionally(q);
                 }
             }
         } catch (SQLException e) {
             // The connection itself failed (e.g. the database was closed after a write error).
             rollbackQuietly(c);
             closeConnection();
-            group.removeIf(p -> p.future.isDone());
-            failAll(group, faults.apply("storing messages", e));
+            List<Stored> open = journaled.stream().filter(st -> !st.pending.future.isDone()).toList();
+            withdraw(open);
+            failStored(open, faults.apply("storing messages", e));
             return;
         }
         if (written.isEmpty()) {
@@ -196,83 +237,102 @@ final class GroupCommitWriter {
         claimGate.lock();
         try {
             c.commit();
-            try (Statement s = c.createStatement()) {
-                s.execute(syncStatement);
-            } catch (SQLException e) {
-                QueueException q = faults.apply("syncing " + written.size() + " messages", e);
-                LOG.error("queue writer: {}", q.getMessage());
-                undo(c, written);
-                failAll(written, q);
-                return;
-            }
         } catch (SQLException e) {
             rollbackQuietly(c);
             closeConnection();
-            failAll(written, faults.apply("committing " + written.size() + " messages", e));
+            withdraw(written);
+            failStored(written, faults.apply("committing " + written.size() + " messages", e));
             return;
         } finally {
             claimGate.unlock();
         }
         groups.incrementAndGet();
         messages.addAndGet(written.size());
-        for (Pending p : written) {
+        for (Stored st : written) {
+            Pending p = st.pending;
             // Postfix's qmgr line: the message is now in the active queue.
             LOG.info("{}: from={}, size={}, nrcpt={} (queue active)", p.id, p.envelope.reversePath(),
                     p.body.size(), p.envelope.recipients().size());
             p.future.complete(null);
         }
+        try {
+            journal.rotateAndSweep(segmentInUse);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("queue writer: starting a new journal segment: {}", e.toString());
+        }
     }
 
-    private void insert(PreparedStatement message, PreparedStatement recipient, Pending p)
-            throws SQLException, IOException {
-        Envelope e = p.envelope;
-        long now = clock.millis();
-        long size = p.body.size();
-        message.setString(1, p.id.value());
-        message.setString(2, e.reversePath().toString());
-        message.setString(3, Rows.mailParamsText(e.parameters()));
-        message.setString(4, e.origin() == null ? null : e.origin().clientAddress());
-        message.setString(5, e.origin() == null ? null : e.origin().heloName());
-        message.setString(6, e.origin() == null ? null : e.origin().authUser());
-        message.setString(7, e.origin() == null ? null : e.origin().protocol());
-        message.setLong(8, e.origin() == null || e.origin().arrival() == null ? now : e.origin().arrival().toEpochMilli());
-        message.setLong(9, size);
-        try (CountingStream in = new CountingStream(p.body.open())) {
-            message.setBinaryStream(10, in, size);
-            message.executeUpdate();
-            if (in.count != size || in.read() != -1) {
-                throw new IOException("the body yielded " + (in.count + (in.eof ? 0 : 1))
-                        + (in.eof ? "" : " or more") + " bytes, but its size is " + size);
+    /** A message in the journal, with where its body is. */
+    private record Stored(Pending pending, Journal.StoredMessage message, Journal.Location location) {
+    }
+
+    /**
+     * Marks journaled messages that the client will be told to send again as finished, so that they
+     * are not delivered after a crash as well. If even that fails they may be (a duplicate, logged).
+     */
+    private void withdraw(List<Stored> stored) {
+        for (Stored st : stored) {
+            try {
+                journal.control(st.location.segment(), st.message.queueId(), Journal.FINISHED, null, true);
+            } catch (IOException | RuntimeException e) {
+                LOG.error("{}: the client is told to send it again, but it stays in the queue journal ({}); after a"
+                        + " crash it may be delivered as well", st.pending.id, e.toString());
             }
         }
-        int seq = 0;
+    }
+
+    /** The envelope as the database and the journal store it. */
+    private static Journal.StoredMessage stored(Pending p, long now) {
+        Envelope e = p.envelope;
+        List<Journal.StoredRecipient> rcpts = new ArrayList<>(e.recipients().size());
         for (Recipient r : e.recipients()) {
-            recipient.setString(1, p.id.value());
+            rcpts.add(new Journal.StoredRecipient(r.forwardPath().toString(),
+                    r.parameters() == null ? null : r.parameters().orcpt(),
+                    r.parameters() == null ? null : Rows.notifyText(r.parameters().notifyOn())));
+        }
+        Origin o = e.origin();
+        return new Journal.StoredMessage(p.id.value(), e.reversePath().toString(), Rows.mailParamsText(e.parameters()),
+                o == null ? null : o.clientAddress(), o == null ? null : o.heloName(),
+                o == null ? null : o.authUser(), o == null ? null : o.protocol(),
+                o == null || o.arrival() == null ? now : o.arrival().toEpochMilli(), p.body.size(), rcpts);
+    }
+
+    /**
+     * Inserts a message's rows (its body stays in the journal at {@code at}). {@code control} is
+     * what the journal says about it after a crash (final, held and bounced recipients), or null
+     * for a new message.
+     */
+    static void insert(PreparedStatement message, PreparedStatement recipient, Journal.StoredMessage m,
+                       Journal.Location at, Journal.Control control, long now) throws SQLException {
+        message.setString(1, m.queueId());
+        message.setString(2, m.reversePath());
+        message.setString(3, m.mailParams());
+        message.setString(4, m.clientAddress());
+        message.setString(5, m.heloName());
+        message.setString(6, m.authUser());
+        message.setString(7, m.protocol());
+        message.setLong(8, m.arrival());
+        message.setLong(9, m.size());
+        message.setLong(10, at.segment());
+        message.setLong(11, at.bodyOffset());
+        message.executeUpdate();
+        int seq = 0;
+        for (Journal.StoredRecipient r : m.recipients()) {
+            RecipientState state = control == null ? null : control.finals.get(seq);
+            if (state == null) {
+                state = control != null && control.held ? RecipientState.HELD : RecipientState.QUEUED;
+            }
+            recipient.setString(1, m.queueId());
             recipient.setInt(2, seq++);
-            recipient.setString(3, r.forwardPath().toString());
-            recipient.setString(4, r.parameters() == null ? null : r.parameters().orcpt());
-            recipient.setString(5, r.parameters() == null ? null : Rows.notifyText(r.parameters().notifyOn()));
-            recipient.setLong(6, now);
+            recipient.setString(3, r.forwardPath());
+            recipient.setString(4, r.orcpt());
+            recipient.setString(5, r.notifyOn());
+            recipient.setString(6, state.name());
+            Rows.setLong(recipient, 7, state == RecipientState.QUEUED ? now : null);
+            recipient.setString(8, state == RecipientState.QUEUED && control != null ? control.bounceReason : null);
             recipient.addBatch();
         }
         recipient.executeBatch();
-    }
-
-    /** After a failed sync: the rows are committed (maybe not on disk); take them back. */
-    private void undo(Connection c, List<Pending> written) {
-        try (PreparedStatement d = c.prepareStatement(H2MessageQueue.DELETE_MESSAGE)) {
-            for (Pending p : written) {
-                d.setString(1, p.id.value());
-                d.addBatch();
-            }
-            d.executeBatch();
-            c.commit();
-        } catch (SQLException e) {
-            LOG.error("queue writer: could not remove {} messages whose sync failed; they may be delivered"
-                    + " although their clients were told to retry: {}", written.size(), e.getMessage());
-            rollbackQuietly(c);
-            closeConnection();
-        }
     }
 
     private Connection connection() throws SQLException {
@@ -303,41 +363,15 @@ final class GroupCommitWriter {
         }
     }
 
-    private static void failAll(List<Pending> group, QueueException e) {
-        for (Pending p : group) {
-            p.future.completeExceptionally(e);
+    private static void failStored(Collection<Stored> stored, QueueException e) {
+        for (Stored st : stored) {
+            st.pending.future.completeExceptionally(e);
         }
     }
 
-    /** Counts the bytes H2 takes from the body, so a body shorter or longer than its size is refused. */
-    private static final class CountingStream extends FilterInputStream {
-        long count;
-        boolean eof;
-
-        CountingStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b < 0) {
-                eof = true;
-            } else {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n < 0) {
-                eof = true;
-            } else {
-                count += n;
-            }
-            return n;
+    private static void failAll(List<Pending> group, QueueException e) {
+        for (Pending p : group) {
+            p.future.completeExceptionally(e);
         }
     }
 }

@@ -34,6 +34,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -95,8 +96,8 @@ public final class H2MessageQueue implements MessageQueue {
     private static final long PURGE_INTERVAL_MILLIS = 60_000;
     private static final long REOPEN_INTERVAL_NANOS = 1_000_000_000L;
     private static final int MAX_CLAIM_ROUNDS = 4;
-    /** Files smaller than this are not compacted at stop (see {@link #compactIfMostlyFree}). */
-    static final long COMPACT_MIN_BYTES = 32L << 20;
+    /** Files smaller than this are not compacted at stop (see {@link #compactIfMostlyFree}; tests make it small). */
+    static volatile long compactMinBytes = 32L << 20;
     /** Messages whose outcomes one transaction records at most. */
     private static final int MAX_OUTCOME_GROUP = 256;
     /**
@@ -152,7 +153,16 @@ public final class H2MessageQueue implements MessageQueue {
     private final ReentrantReadWriteLock claimGate = new ReentrantReadWriteLock();
     private final ReentrantLock claimLock = new ReentrantLock(true);
     private final GroupCommitWriter writer;
+    private final Journal journal;
     private final JdbcQueueAdmin admin;
+    /**
+     * Set once H2 closed the database under the running queue (a full disk): the file it opened
+     * again may lack journaled messages and outcomes. The writer then copies what is missing back
+     * from the journal before its next group ({@link #reconcile}), and the stop leaves no clean
+     * marker, so the next start rebuilds the database from the journal.
+     */
+    private volatile boolean reopened;
+    private volatile boolean reconcileNeeded;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicLong lastPurge = new AtomicLong(Long.MIN_VALUE);
     private final AtomicLong lastReopen = new AtomicLong(System.nanoTime() - REOPEN_INTERVAL_NANOS);
@@ -170,13 +180,15 @@ public final class H2MessageQueue implements MessageQueue {
     /** Tests only: runs before each message's outcomes are recorded, inside its savepoint. */
     volatile java.util.function.Consumer<QueueId> beforeOutcome;
 
-    private H2MessageQueue(QueueSettings settings, Clock clock, java.nio.file.Path file, HikariDataSource pool) {
+    private H2MessageQueue(QueueSettings settings, Clock clock, java.nio.file.Path file, HikariDataSource pool,
+                           Journal journal) {
         this.settings = settings;
         this.clock = clock;
         this.file = file;
         this.pool = pool;
-        this.writer = new GroupCommitWriter(pool, clock, file, claimGate.writeLock(), settings.maxGroupSize(),
-                settings.maxPendingEnqueues(), SYNC, this::fault);
+        this.journal = journal;
+        this.writer = new GroupCommitWriter(pool, clock, journal, this::segmentInUse, this::reconcileIfNeeded,
+                claimGate.writeLock(), settings.maxGroupSize(), settings.maxPendingEnqueues(), this::fault);
         this.admin = new JdbcQueueAdmin(this);
     }
 
@@ -204,6 +216,91 @@ public final class H2MessageQueue implements MessageQueue {
             throw new QueueException(Kind.IO, "cannot create the queue folder " + dir + " (queue.directory): "
                     + e, e);
         }
+        // What the database may be trusted with: see Journal. After a clean stop it is opened as it
+        // is; after anything else it is rebuilt from the journal; a queue of a version before the
+        // journal has its messages copied into a new journal first.
+        Journal journal = null;
+        Start start;
+        try {
+            if (Journal.exists(dir)) {
+                journal = Journal.open(dir, Journal.FOLDER, fileSystem);
+                start = journal.takeCleanMarker() && Files.exists(file) ? Start.TRUSTED : Start.REBUILD;
+            } else if (Files.exists(file)) {
+                start = Start.ADOPT;
+            } else {
+                journal = Journal.open(dir, Journal.FOLDER, fileSystem);
+                start = Start.FRESH;
+            }
+            if (start == Start.REBUILD) {
+                setAside(file);
+            }
+        } catch (IOException e) {
+            closeJournal(journal);
+            if (e instanceof Journal.InUseException) {
+                throw new QueueException(Kind.LOCKED, "the queue database " + file + " is locked by another"
+                        + " process (is another relay running on this data folder?): stop that process, or give"
+                        + " this one another queue.directory (" + e.getMessage() + ")", e);
+            }
+            throw new QueueException(Kind.IO, "cannot open the queue journal in " + dir + ": " + e.getMessage(), e);
+        }
+        HikariDataSource pool;
+        try {
+            try {
+                pool = openDatabase(settings, dir, file, fileSystem);
+            } catch (QueueException e) {
+                if (start != Start.TRUSTED || e.kind() != Kind.CORRUPT) {
+                    throw e;
+                }
+                // Closed cleanly, and damaged since (the disk?): the journal has every message.
+                LOG.error("queue: {}; it is rebuilt from the journal", e.getMessage());
+                setAside(file);
+                start = Start.REBUILD;
+                pool = openDatabase(settings, dir, file, fileSystem);
+            }
+        } catch (IOException | RuntimeException e) {
+            closeJournal(journal);
+            throw e instanceof QueueException q ? q : new QueueException(Kind.IO, "setting " + file + " aside: "
+                    + e.getMessage(), e);
+        }
+        try {
+            if (start == Start.ADOPT) {
+                journal = JournalAdoption.adopt(pool, dir, fileSystem, file);
+            }
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        H2MessageQueue queue = new H2MessageQueue(settings, clock, file, pool, journal);
+        try {
+            if (start == Start.REBUILD) {
+                queue.importFromJournal(false);
+            }
+            queue.releaseLeftLeases("by a previous run");
+            queue.purgeRetained(true);
+            queue.journal.sweep(queue::segmentInUse);
+            try (Connection c = queue.connection()) {
+                queue.sync(c); // not needed for what was acknowledged (the journal has it); a tidy file
+            }
+        } catch (SQLException e) {
+            pool.close();
+            closeJournal(queue.journal);
+            throw queue.fault("opening the queue in " + dir, e);
+        } catch (IOException | RuntimeException e) {
+            pool.close();
+            closeJournal(queue.journal);
+            throw e instanceof QueueException q ? q : new QueueException(Kind.IO, "opening the queue in " + dir
+                    + ": " + e.getMessage(), e);
+        }
+        queue.writer.start();
+        return queue;
+    }
+
+    /** How an open starts: see {@link #open(QueueSettings, Clock, String)}. */
+    private enum Start { FRESH, TRUSTED, REBUILD, ADOPT }
+
+    /** Opens the database file (errors naming it), makes the pool, migrates the schema. */
+    private static HikariDataSource openDatabase(QueueSettings settings, java.nio.file.Path dir,
+                                                 java.nio.file.Path file, String fileSystem) {
         // H2 opens the store through RecoveringFileSystem, which first makes a file that a crash
         // left behind open at its newest complete version (see StoreRecovery: an H2 defect).
         String url = "jdbc:h2:" + RecoveringFileSystem.prefix() + fileSystem + ":" + dir.resolve(DATABASE_NAME)
@@ -247,16 +344,130 @@ public final class H2MessageQueue implements MessageQueue {
                         + settings.compatibilityMode() + ": " + e.getMessage(), e);
             }
         }
-        H2MessageQueue queue = new H2MessageQueue(settings, clock, file, pool);
-        try {
-            queue.releaseLeftLeases("by a previous run");
-            queue.purgeRetained(true);
-        } catch (RuntimeException e) {
-            pool.close();
-            throw e;
+        return pool;
+    }
+
+    private static void closeJournal(Journal journal) {
+        if (journal != null) {
+            try {
+                journal.close();
+            } catch (IOException e) {
+                LOG.debug("closing the journal: {}", e.getMessage());
+            }
         }
-        queue.writer.start();
-        return queue;
+    }
+
+    /**
+     * Moves a database file that was not closed cleanly out of the way of its rebuild: kept beside
+     * as {@code queue.mv.db.crashed} (for its attempt history; the previous one goes) when the
+     * disk has room for it twice over, deleted otherwise (a full disk must not keep the relay
+     * from starting).
+     */
+    private static void setAside(java.nio.file.Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        java.nio.file.Path aside = file.resolveSibling(file.getFileName() + ".crashed");
+        long size = Files.size(file);
+        long usable = Files.getFileStore(file.getParent()).getUsableSpace();
+        if (usable > 2 * size + (64L << 20)) {
+            Files.move(file, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            LOG.warn("queue: {} was not closed cleanly; it is rebuilt from the journal, the old file is kept as {}",
+                    file, aside);
+        } else {
+            Files.delete(file);
+            Files.deleteIfExists(aside);
+            LOG.warn("queue: {} was not closed cleanly; it is rebuilt from the journal (the old file was deleted:"
+                    + " too little disk space to keep it)", file);
+        }
+    }
+
+    /**
+     * Copies the journal's messages that are not finished into the database: all of them after a
+     * crash (the database is new), or those missing from it after H2 closed it under the running
+     * queue ({@code onlyMissing}). Recipients get the states the journal knows (final, held, to
+     * bounce); what only the database knew is gone with it (attempt history, backoff), so they are
+     * tried again at once.
+     */
+    private int importFromJournal(boolean onlyMissing) throws IOException {
+        long started = System.nanoTime();
+        long now = clock.millis();
+        int[] counts = new int[3]; // messages, recipients, skipped (every recipient final)
+        try (Connection c = connection();
+             PreparedStatement m = c.prepareStatement(GroupCommitWriter.INSERT_MESSAGE);
+             PreparedStatement r = c.prepareStatement(GroupCommitWriter.INSERT_RECIPIENT);
+             PreparedStatement exists = c.prepareStatement("SELECT 1 FROM message WHERE queue_id = ?")) {
+            try {
+                journal.scan(found -> {
+                    Journal.StoredMessage msg = found.message();
+                    if (found.control().finals.size() >= msg.recipients().size()) {
+                        counts[2]++;
+                        return;
+                    }
+                    try {
+                        if (onlyMissing) {
+                            exists.setString(1, msg.queueId());
+                            try (ResultSet rs = exists.executeQuery()) {
+                                if (rs.next()) {
+                                    return;
+                                }
+                            }
+                        }
+                        GroupCommitWriter.insert(m, r, msg, found.location(), found.control(), now);
+                        counts[0]++;
+                        counts[1] += msg.recipients().size() - found.control().finals.size();
+                        if (counts[0] % 500 == 0) {
+                            c.commit();
+                        }
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(new QueueException(Kind.IO, msg.queueId()
+                                + ": copying it from the journal into the database: " + e.getMessage(), e));
+                    }
+                });
+                c.commit();
+            } catch (IllegalStateException e) {
+                c.rollback();
+                throw e.getCause() instanceof QueueException q ? q : e;
+            }
+        } catch (SQLException e) {
+            throw fault("copying the journal into the database", e);
+        }
+        LOG.warn("queue: {} {} messages ({} recipients) from the journal {} in {} ms{}",
+                onlyMissing ? "copied back" : "rebuilt the database with", counts[0], counts[1], journal.folder(),
+                (System.nanoTime() - started) / 1_000_000,
+                counts[2] > 0 ? "; " + counts[2] + " finished ones left out" : "");
+        return counts[0];
+    }
+
+    /** On the writer thread before a group: after H2 closed the database, copies back what it lost. */
+    private void reconcileIfNeeded() {
+        if (!reconcileNeeded || closed.get()) {
+            return;
+        }
+        try {
+            importFromJournal(true);
+            reconcileNeeded = false;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("queue: copying the journal into the database opened again failed ({}); tried again before"
+                    + " the next group", e.toString());
+        }
+    }
+
+    /** Whether a message in the database has its body in journal segment {@code segment}. */
+    private boolean segmentInUse(long segment) {
+        try (Connection c = connection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT 1 FROM message WHERE spool_segment = ? FETCH FIRST 1 ROWS ONLY")) {
+            ps.setLong(1, segment);
+            try (ResultSet rs = ps.executeQuery()) {
+                boolean used = rs.next();
+                c.commit();
+                return used;
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("queue: is journal segment {} in use? {}", segment, e.toString());
+            return true;
+        }
     }
 
     /**
@@ -272,7 +483,7 @@ public final class H2MessageQueue implements MessageQueue {
             return;
         }
         try {
-            int released = updateDurably(RELEASE_LEASE, clock.millis());
+            int released = update(RELEASE_LEASE, clock.millis());
             leftLeases = false;
             if (released > 0) {
                 LOG.info("queue: released {} leases left {}", released, by);
@@ -489,11 +700,20 @@ public final class H2MessageQueue implements MessageQueue {
         ResultSet rs = null;
         try {
             c = connection();
-            ps = c.prepareStatement("SELECT body FROM message WHERE queue_id = ?");
+            ps = c.prepareStatement("SELECT body, spool_segment, spool_offset, size_bytes FROM message"
+                    + " WHERE queue_id = ?");
             ps.setString(1, id.value());
             rs = ps.executeQuery();
             if (!rs.next()) {
                 throw new NoSuchFileException(id + ": no such message in the queue " + file);
+            }
+            long segment = rs.getLong(2);
+            if (!rs.wasNull()) {
+                Journal.Location at = new Journal.Location(segment, rs.getLong(3));
+                long size = rs.getLong(4);
+                c.commit();
+                closeAll(rs, ps, c);
+                return journal.openBody(at, size);
             }
             Blob blob = rs.getBlob(1);
             return new BodyStream(blob.getBinaryStream(), blob, rs, ps, c);
@@ -553,7 +773,7 @@ public final class H2MessageQueue implements MessageQueue {
         }
         long now = clock.millis();
         List<PendingOutcomes> recorded = new ArrayList<>(group.size());
-        List<Boolean> finished = new ArrayList<>(group.size());
+        List<Recorded> finished = new ArrayList<>(group.size());
         try (Connection c = connection()) {
             try {
                 for (PendingOutcomes p : group) {
@@ -589,9 +809,42 @@ public final class H2MessageQueue implements MessageQueue {
             }
             return;
         }
+        journalOutcomes(recorded, finished);
         for (int i = 0; i < recorded.size(); i++) {
-            recorded.get(i).done().complete(finished.get(i));
+            recorded.get(i).done().complete(finished.get(i).finished());
         }
+    }
+
+    /**
+     * What outcomes made final goes to the journal, so that a rebuild after a crash does not
+     * deliver it again: a finished message, or the recipients of a message that are final. Not
+     * forced (a kill keeps it in the page cache; after a power cut the last of them may be lost,
+     * and those deliveries are repeated: at least once). A failure is logged, not thrown: the
+     * outcomes are recorded in the database, and only a crash before the next clean stop could
+     * repeat those deliveries.
+     */
+    private void journalOutcomes(List<PendingOutcomes> recorded, List<Recorded> results) {
+        Map<Long, java.io.ByteArrayOutputStream> bySegment = new LinkedHashMap<>();
+        for (int i = 0; i < recorded.size(); i++) {
+            Recorded r = results.get(i);
+            if (r.segment() == null) {
+                continue;
+            }
+            String id = recorded.get(i).id().value();
+            byte[] bytes = r.finished() ? Journal.encode(Journal.FINISHED, id, null)
+                    : Journal.encodeFinals(id, r.finals());
+            bySegment.computeIfAbsent(r.segment(), k -> new java.io.ByteArrayOutputStream()).writeBytes(bytes);
+        }
+        try {
+            journal.controls(bySegment, false);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("queue: could not note {} outcomes in the journal {} ({}); after a crash before the next"
+                    + " clean stop those deliveries may be repeated", recorded.size(), journal.folder(), e.toString());
+        }
+    }
+
+    /** What recording one message's outcomes did: finished it, and which recipients became final (by seq). */
+    private record Recorded(boolean finished, Long segment, Map<Integer, RecipientState> finals) {
     }
 
     /** Transactions that recorded outcomes since open (several messages' outcomes may share one). */
@@ -608,16 +861,18 @@ public final class H2MessageQueue implements MessageQueue {
     private record PendingOutcomes(QueueId id, List<RecipientOutcome> outcomes, CompletableFuture<Boolean> done) {
     }
 
-    private boolean complete(Connection c, QueueId id, List<RecipientOutcome> outcomes, long now)
+    private Recorded complete(Connection c, QueueId id, List<RecipientOutcome> outcomes, long now)
             throws SQLException {
+        Long segment = segmentOf(c, id);
         if (settings.retention().isZero() && finishesTheMessage(c, id, outcomes)) {
             // Nothing of it is kept: no outcome rows and history rows written only to be deleted.
             try (PreparedStatement ps = c.prepareStatement(DELETE_MESSAGE)) {
                 ps.setString(1, id.value());
                 ps.executeUpdate();
             }
-            return true;
+            return new Recorded(true, segment, Map.of());
         }
+        Map<Long, RecipientState> madeFinal = new HashMap<>();
         try (PreparedStatement up = c.prepareStatement(COMPLETE);
              PreparedStatement hist = c.prepareStatement(INSERT_ATTEMPT)) {
             for (RecipientOutcome ro : outcomes) {
@@ -649,6 +904,9 @@ public final class H2MessageQueue implements MessageQueue {
                             ro.recipientId());
                     continue;
                 }
+                if (state != RecipientState.DEFERRED) {
+                    madeFinal.put(ro.recipientId(), state);
+                }
                 hist.setLong(1, ro.recipientId());
                 hist.setString(2, id.value());
                 hist.setLong(3, now);
@@ -668,7 +926,7 @@ public final class H2MessageQueue implements MessageQueue {
             }
         }
         if (open > 0) {
-            return false;
+            return new Recorded(false, segment, segment == null ? Map.of() : bySeq(c, id, madeFinal));
         }
         if (settings.retention().isZero()) {
             try (PreparedStatement ps = c.prepareStatement(DELETE_MESSAGE)) {
@@ -683,7 +941,42 @@ public final class H2MessageQueue implements MessageQueue {
                 ps.executeUpdate();
             }
         }
-        return true;
+        return new Recorded(true, segment, Map.of());
+    }
+
+    /** The journal segment of a message's body, or null (no such message, or one of an older version). */
+    private static Long segmentOf(Connection c, QueueId id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT spool_segment FROM message WHERE queue_id = ?")) {
+            ps.setString(1, id.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                long v = rs.getLong(1);
+                return rs.wasNull() ? null : v;
+            }
+        }
+    }
+
+    /** {@code byId} (recipient row id to state) by the recipients' positions in the envelope. */
+    private static Map<Integer, RecipientState> bySeq(Connection c, QueueId id, Map<Long, RecipientState> byId)
+            throws SQLException {
+        if (byId.isEmpty()) {
+            return Map.of();
+        }
+        Map<Integer, RecipientState> result = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT id, seq FROM recipient WHERE queue_id = ?")) {
+            ps.setString(1, id.value());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    RecipientState st = byId.get(rs.getLong(1));
+                    if (st != null) {
+                        result.put(rs.getInt(2), st);
+                    }
+                }
+            }
+        }
+        return result;
     }
 
     /**
@@ -817,15 +1110,41 @@ public final class H2MessageQueue implements MessageQueue {
             return;
         }
         writer.close();
-        compactIfMostlyFree();
+        boolean shutDown = compactIfMostlyFree() || shutdown();
         pool.close();
+        try {
+            journal.close();
+            if (shutDown && !reopened) {
+                journal.markClean();
+            } else {
+                LOG.warn("queue: {} was not closed cleanly; the next start rebuilds it from the journal {}", file,
+                        journal.folder());
+            }
+        } catch (IOException e) {
+            LOG.warn("queue: closing the journal {}: {}; the next start rebuilds the database from it",
+                    journal.folder(), e.toString());
+        }
         LOG.info("queue: closed {}", file);
+    }
+
+    /** H2's SHUTDOWN: the database closed and its file clean, or false. */
+    private boolean shutdown() {
+        try (Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("SHUTDOWN");
+            return true;
+        } catch (SQLException e) {
+            if (e.getErrorCode() == org.h2.api.ErrorCode.DATABASE_CALLED_AT_SHUTDOWN) {
+                return true;
+            }
+            LOG.warn("queue: could not shut the database {} down: {}", file, e.getMessage());
+            return false;
+        }
     }
 
     /**
      * Gives the disk back at a clean stop. H2 reuses freed space inside the file but hardly ever
      * shrinks it: a queue that once held a backlog kept its size for good (875 MB for an empty queue
-     * after 200,000 recipients went through). When the file is larger than {@link #COMPACT_MIN_BYTES}
+     * after 200,000 recipients went through). When the file is larger than {@link #compactMinBytes}
      * and more than four times what the queue holds (bodies plus a generous allowance per message
      * and recipient; H2's own fill rate lags by its retention time and lazy LOB removal),
      * {@code SHUTDOWN COMPACT} copies the live data into a new file and renames it over the old one.
@@ -833,10 +1152,10 @@ public final class H2MessageQueue implements MessageQueue {
      * deletes the half-written copy at the next open). It costs a read and a write of the live data,
      * so only at a stop, and only when it frees much.
      */
-    private void compactIfMostlyFree() {
+    private boolean compactIfMostlyFree() {
         long before = file.toFile().length();
-        if (before < COMPACT_MIN_BYTES) {
-            return;
+        if (before < compactMinBytes) {
+            return false;
         }
         try (Connection c = pool.getConnection(); java.sql.Statement st = c.createStatement()) {
             long live;
@@ -847,7 +1166,7 @@ public final class H2MessageQueue implements MessageQueue {
             }
             c.commit();
             if (before < 4 * live) {
-                return;
+                return false;
             }
             long start = System.nanoTime();
             try {
@@ -860,8 +1179,10 @@ public final class H2MessageQueue implements MessageQueue {
             }
             LOG.info("queue: compacted {} from {} to {} MiB at stop in {} ms", file, before >> 20,
                     file.toFile().length() >> 20, (System.nanoTime() - start) / 1_000_000);
+            return true;
         } catch (SQLException | RuntimeException e) {
             LOG.warn("queue: could not compact {} at stop: {}", file, e.toString());
+            return false;
         }
     }
 
@@ -930,6 +1251,8 @@ public final class H2MessageQueue implements MessageQueue {
                 file);
         reopens.incrementAndGet();
         leftLeases = true;
+        reopened = true;
+        reconcileNeeded = true;
         pool.getHikariPoolMXBean().softEvictConnections(); // idle ones now, borrowed ones when given back
     }
 
@@ -953,15 +1276,50 @@ public final class H2MessageQueue implements MessageQueue {
         }
     }
 
-    /** {@link #update}, then {@link #sync}: for the administrator's changes. */
-    int updateDurably(String sql, Object... args) {
-        int n = update(sql, args);
-        try (Connection c = connection()) {
-            sync(c);
-        } catch (SQLException e) {
-            throw fault("sync", e);
+    /**
+     * Notes an administrator's change of messages in the journal and forces it, so that it holds
+     * after a crash (a deleted message must not come back and be delivered after all). For a
+     * delete, {@code segments} must have been read before the rows went.
+     */
+    void journalAdmin(Map<String, Long> segments, byte type, String reason) {
+        Map<Long, java.io.ByteArrayOutputStream> bySegment = new LinkedHashMap<>();
+        segments.forEach((id, segment) -> {
+            if (segment != null) {
+                bySegment.computeIfAbsent(segment, k -> new java.io.ByteArrayOutputStream())
+                        .writeBytes(Journal.encode(type, id, reason));
+            }
+        });
+        try {
+            journal.controls(bySegment, true);
+        } catch (IOException e) {
+            throw fault("noting the change in the queue journal " + journal.folder(), e);
         }
-        return n;
+    }
+
+    /** The journal segments of the messages {@code ids} that exist (an older version's have none). */
+    Map<String, Long> segmentsOf(Collection<QueueId> ids) {
+        Map<String, Long> result = new LinkedHashMap<>();
+        if (ids.isEmpty()) {
+            return result;
+        }
+        try (Connection c = connection();
+             PreparedStatement ps = c.prepareStatement("SELECT queue_id, spool_segment FROM message WHERE queue_id IN ("
+                     + Rows.marks(ids.size()) + ")")) {
+            int i = 1;
+            for (QueueId id : ids) {
+                ps.setString(i++, id.value());
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    long v = rs.getLong(2);
+                    result.put(rs.getString(1), rs.wasNull() ? null : v);
+                }
+            }
+            c.commit();
+        } catch (SQLException e) {
+            throw fault("reading messages", e);
+        }
+        return result;
     }
 
     /** Runs one update statement with positional arguments in its own transaction; returns the count. */

@@ -276,8 +276,9 @@ final class JdbcQueueAdmin implements QueueAdmin {
 
     @Override
     public int retry(Collection<QueueId> ids) {
+        // Not noted in the journal: after a crash every recipient is tried again at once anyway.
         return byIds("UPDATE recipient SET next_attempt = ? WHERE state IN ('QUEUED', 'DEFERRED')"
-                + " AND lease_owner IS NULL AND queue_id IN (%s)", ids, queue.clock().millis());
+                + " AND lease_owner IS NULL AND queue_id IN (%s)", ids, (byte) 0, null, queue.clock().millis());
     }
 
     /**
@@ -337,14 +338,14 @@ final class JdbcQueueAdmin implements QueueAdmin {
     @Override
     public int hold(Collection<QueueId> ids) {
         return byIds("UPDATE recipient SET state = 'HELD', next_attempt = CAST(NULL AS BIGINT)"
-                + " WHERE state IN ('QUEUED', 'DEFERRED') AND queue_id IN (%s)", ids);
+                + " WHERE state IN ('QUEUED', 'DEFERRED') AND queue_id IN (%s)", ids, Journal.HOLD, null);
     }
 
     @Override
     public int release(Collection<QueueId> ids) {
         return byIds("UPDATE recipient SET state = CASE WHEN attempts > 0 THEN 'DEFERRED' ELSE 'QUEUED' END,"
                 + " next_attempt = ?, lease_owner = NULL, lease_until = NULL, lease_token = NULL"
-                + " WHERE state = 'HELD' AND queue_id IN (%s)", ids, queue.clock().millis());
+                + " WHERE state = 'HELD' AND queue_id IN (%s)", ids, Journal.RELEASE, null, queue.clock().millis());
     }
 
     @Override
@@ -352,14 +353,15 @@ final class JdbcQueueAdmin implements QueueAdmin {
         if (ids.isEmpty()) {
             return 0;
         }
-        List<String> deleted = new ArrayList<>();
+        Map<String, Long> deleted = new java.util.LinkedHashMap<>();
         List<Object> args = new ArrayList<>();
         ids.forEach(i -> args.add(i.value()));
         try (Connection c = queue.connection()) {
-            try (PreparedStatement ps = prepare(c, "SELECT queue_id FROM message WHERE queue_id IN ("
+            try (PreparedStatement ps = prepare(c, "SELECT queue_id, spool_segment FROM message WHERE queue_id IN ("
                     + Rows.marks(ids.size()) + ")", args); ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    deleted.add(rs.getString(1));
+                    long segment = rs.getLong(2);
+                    deleted.put(rs.getString(1), rs.wasNull() ? null : segment);
                 }
             }
             try (PreparedStatement ps = prepare(c, "DELETE FROM message WHERE queue_id IN ("
@@ -367,11 +369,11 @@ final class JdbcQueueAdmin implements QueueAdmin {
                 ps.executeUpdate();
             }
             c.commit();
-            queue.sync(c); // a deleted message stays deleted after a crash
         } catch (SQLException e) {
             throw queue.fault("delete", e);
         }
-        for (String id : deleted) {
+        queue.journalAdmin(deleted, Journal.FINISHED, null); // a deleted message stays deleted after a crash
+        for (String id : deleted.keySet()) {
             LOG.info("{}: removed (deleted by the administrator)", id);
         }
         return deleted.size();
@@ -384,7 +386,7 @@ final class JdbcQueueAdmin implements QueueAdmin {
         int n = byIds("UPDATE recipient SET admin_bounce_reason = ?,"
                 + " next_attempt = CASE WHEN lease_owner IS NULL OR state = 'HELD' THEN ? ELSE next_attempt END,"
                 + " state = CASE WHEN state <> 'HELD' THEN state WHEN attempts > 0 THEN 'DEFERRED' ELSE 'QUEUED' END"
-                + " WHERE state IN " + OPEN_STATES + " AND queue_id IN (%s)", ids, r, now);
+                + " WHERE state IN " + OPEN_STATES + " AND queue_id IN (%s)", ids, Journal.BOUNCE, r, r, now);
         for (QueueId id : ids) {
             LOG.info("{}: bounce requested by the administrator: {}", id, r);
         }
@@ -472,14 +474,22 @@ final class JdbcQueueAdmin implements QueueAdmin {
         return result;
     }
 
-    /** Runs an update whose {@code %s} is the IN list of {@code ids}, after the leading arguments. */
-    private int byIds(String sqlFormat, Collection<QueueId> ids, Object... leading) {
+    /**
+     * Runs an update whose {@code %s} is the IN list of {@code ids}, after the leading arguments;
+     * then, unless {@code journalType} is 0, notes the change of every message that exists in the
+     * queue's journal (forced), so that it holds after a crash.
+     */
+    private int byIds(String sqlFormat, Collection<QueueId> ids, byte journalType, String reason, Object... leading) {
         if (ids.isEmpty()) {
             return 0;
         }
         List<Object> args = new ArrayList<>(List.of(leading));
         ids.forEach(i -> args.add(i.value()));
-        return queue.updateDurably(String.format(sqlFormat, Rows.marks(ids.size())), args.toArray());
+        int n = queue.update(String.format(sqlFormat, Rows.marks(ids.size())), args.toArray());
+        if (journalType != 0) {
+            queue.journalAdmin(queue.segmentsOf(ids), journalType, reason);
+        }
+        return n;
     }
 
     private static PreparedStatement prepare(Connection c, String sql, List<?> args) throws SQLException {

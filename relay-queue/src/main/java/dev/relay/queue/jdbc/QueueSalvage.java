@@ -52,10 +52,13 @@ public final class QueueSalvage {
     public static Report recover(QueueSettings settings, Clock clock) {
         Path dir = settings.dataDirectory().toAbsolutePath().normalize();
         Path file = dir.resolve(H2MessageQueue.DATABASE_NAME + ".mv.db");
+        String stamp = STAMP.format(clock.instant().atZone(java.time.ZoneOffset.UTC));
+        if (Journal.exists(dir)) {
+            return fromJournal(settings, clock, dir, file, stamp);
+        }
         if (!Files.exists(file)) {
             throw new QueueException(Kind.IO, "there is no queue file " + file + " to recover", null);
         }
-        String stamp = STAMP.format(clock.instant().atZone(java.time.ZoneOffset.UTC));
         Path work = dir.resolve("recover-" + stamp);
         try {
             Files.createDirectories(work.resolve("source"));
@@ -90,6 +93,40 @@ public final class QueueSalvage {
         } catch (SQLException | IOException e) {
             throw new QueueException(Kind.CORRUPT, "could not recover the queue file " + file + ": " + e.getMessage()
                     + " (the file is unchanged; the work files are in " + work + ")", e);
+        }
+    }
+
+    /**
+     * A queue with a {@link Journal}: the journal is the record of what was acknowledged, so the
+     * database is set aside and rebuilt from it, as a start after a crash does.
+     */
+    private static Report fromJournal(QueueSettings settings, Clock clock, Path dir, Path file, String stamp) {
+        Path damaged = null;
+        try {
+            try (Journal journal = Journal.open(dir, Journal.FOLDER, "file")) {
+                journal.takeCleanMarker(); // and with that, the next open rebuilds
+                if (Files.exists(file)) {
+                    damaged = dir.resolve(file.getFileName() + ".damaged-" + stamp);
+                    Files.move(file, damaged, StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+        } catch (Journal.InUseException e) {
+            throw new QueueException(Kind.LOCKED, "the queue in " + dir + " is in use by a running relay: stop it"
+                    + " first", e);
+        } catch (IOException e) {
+            throw new QueueException(Kind.IO, "could not set the queue file " + file + " aside: " + e.getMessage(), e);
+        }
+        try (H2MessageQueue queue = H2MessageQueue.open(settings, clock);
+             Connection c = queue.connection();
+             Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT (SELECT COUNT(*) FROM message),"
+                     + " (SELECT COUNT(*) FROM recipient WHERE state IN ('QUEUED', 'DEFERRED', 'HELD'))")) {
+            rs.next();
+            Report report = new Report(rs.getInt(1), rs.getInt(2), List.of(), damaged);
+            c.commit();
+            return report;
+        } catch (SQLException e) {
+            throw new QueueException(Kind.IO, "counting the rebuilt queue " + file + ": " + e.getMessage(), e);
         }
     }
 

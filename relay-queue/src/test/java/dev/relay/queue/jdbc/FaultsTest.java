@@ -28,10 +28,20 @@ class FaultsTest {
         return dir.resolve("queue.mv.db").toAbsolutePath();
     }
 
+    /**
+     * A queue of the version before the journal (no {@code spool/}): its database is all there is,
+     * so a damaged one stops the start with a message that says what to do. (With a journal the
+     * start rebuilds the database instead: JournalTest, QueueSalvageTest.)
+     */
     private void createQueueWithOneMessage() throws Exception {
         try (H2MessageQueue q = H2MessageQueue.open(Fixtures.settings(dir), Clock.systemUTC())) {
             q.enqueue(QueueId.generate(), Fixtures.envelope("s@example.org", "a@example.org"), Fixtures.body("x"))
                     .get(10, TimeUnit.SECONDS);
+        }
+        try (var s = Files.walk(dir.resolve(Journal.FOLDER))) {
+            for (java.nio.file.Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 

@@ -19,6 +19,8 @@ public final class FillingDisk extends FilePathWrapper {
 
     static final String SCHEME = "filling";
     static volatile boolean full;
+    /** While set, only the database file ({@code *.mv.db}) is full: the journal beside it still has room. */
+    static volatile boolean databaseOnly;
 
     static {
         FilePath.register(new FillingDisk());
@@ -36,19 +38,22 @@ public final class FillingDisk extends FilePathWrapper {
 
     @Override
     public FileChannel open(String mode) throws IOException {
-        return new Channel(super.open(mode));
-    }
-
-    private static void checkRoom() throws IOException {
-        if (full) {
-            throw new IOException("No space left on device");
-        }
+        return new Channel(super.open(mode), name.endsWith(".mv.db"));
     }
 
     /** The real channel, whose writes and syncs fail while the disk is full. */
     private static final class Channel extends ForwardingFileChannel {
-        Channel(FileChannel base) {
+        private final boolean database;
+
+        Channel(FileChannel base, boolean database) {
             super(base);
+            this.database = database;
+        }
+
+        private void checkRoom() throws IOException {
+            if (full && (database || !databaseOnly)) {
+                throw new IOException("No space left on device");
+            }
         }
 
         @Override

@@ -6,13 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.relay.queue.MessageView;
 import dev.relay.queue.QueueException;
 import dev.relay.queue.QueueFilter;
+import dev.relay.queue.QueueId;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,21 +69,46 @@ class QueueSalvageTest {
     }
 
     /**
-     * A file with both header blocks destroyed cannot be opened by H2 at all: the relay refuses to
-     * start with a message that names the way back, and recover says plainly that it cannot help
-     * and leaves the file as it was (H2's recovery needs one readable header).
+     * A file with both header blocks destroyed cannot be opened by H2 at all. With its journal the
+     * queue does not need it: the start rebuilds the database from the journal and keeps the
+     * damaged file beside it.
      */
     @Test
-    void aFileNoOpenCanReadNamesRelayctlRecoverAndIsLeftUnchanged() throws Exception {
+    void aFileNoOpenCanReadIsRebuiltFromTheJournal() throws Exception {
+        QueueId id = QueueId.generate();
+        try (H2MessageQueue q = H2MessageQueue.open(Fixtures.settings(dir), Clock.systemUTC())) {
+            q.enqueue(id, Fixtures.envelope("s@example.org", "a@example.org"), Fixtures.body("x")).get();
+        }
+        Path file = dir.resolve("queue.mv.db");
+        destroyHeaders(file);
+        byte[] damaged = Files.readAllBytes(file);
+        try (H2MessageQueue q = H2MessageQueue.open(Fixtures.settings(dir), Clock.systemUTC())) {
+            assertThat(q.admin().list(QueueFilter.ALL, 0, 10)).extracting(MessageView::id).containsExactly(id);
+            try (InputStream in = q.openBody(id)) {
+                assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("x");
+            }
+        }
+        assertThat(Files.readAllBytes(dir.resolve("queue.mv.db.crashed"))).isEqualTo(damaged);
+    }
+
+    /**
+     * The same for a queue of the version before the journal: the relay refuses to start with a
+     * message that names the way back, and recover says plainly that it cannot help and leaves the
+     * file as it was (H2's recovery needs one readable header).
+     */
+    @Test
+    void aFileNoOpenCanReadWithoutAJournalNamesRelayctlRecoverAndIsLeftUnchanged() throws Exception {
         try (H2MessageQueue q = H2MessageQueue.open(Fixtures.settings(dir), Clock.systemUTC())) {
             q.enqueue(dev.relay.queue.QueueId.generate(), Fixtures.envelope("s@example.org", "a@example.org"),
                     Fixtures.body("x")).get();
         }
-        Path file = dir.resolve("queue.mv.db");
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.allocate(8192), 0);
+        try (Stream<Path> s = Files.walk(dir.resolve("spool"))) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
+        Path file = dir.resolve("queue.mv.db");
+        destroyHeaders(file);
         byte[] damaged = Files.readAllBytes(file);
         assertThatThrownBy(() -> H2MessageQueue.open(Fixtures.settings(dir), Clock.systemUTC()))
                 .isInstanceOfSatisfying(QueueException.class,
@@ -88,5 +117,12 @@ class QueueSalvageTest {
         assertThatThrownBy(() -> QueueSalvage.recover(Fixtures.settings(dir), Clock.systemUTC()))
                 .isInstanceOf(QueueException.class).hasMessageContaining("the file is unchanged");
         assertThat(Files.readAllBytes(file)).isEqualTo(damaged);
+    }
+
+    private static void destroyHeaders(Path file) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.allocate(8192), 0);
+        }
     }
 }

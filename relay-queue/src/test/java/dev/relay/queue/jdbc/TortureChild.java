@@ -99,16 +99,18 @@ public final class TortureChild {
     private static List<QueueId> printState(H2MessageQueue q) throws Exception {
         List<QueueId> ids = new ArrayList<>();
         try (java.sql.Connection c = q.connection(); java.sql.Statement st = c.createStatement()) {
-            try (java.sql.ResultSet rs = st.executeQuery("SELECT m.queue_id, m.body,"
+            try (java.sql.ResultSet rs = st.executeQuery("SELECT m.queue_id,"
                     + " (SELECT COUNT(*) FROM recipient r WHERE r.queue_id = m.queue_id) FROM message m")) {
                 while (rs.next()) {
                     String id = rs.getString(1);
                     ids.add(new QueueId(id));
                     String sha;
-                    try (InputStream in = rs.getBinaryStream(2)) {
+                    try (InputStream in = q.openBody(new QueueId(id))) {
                         sha = sha(in);
+                    } catch (java.io.IOException e) {
+                        sha = "unreadable:" + e.getMessage().replace(' ', '_');
                     }
-                    OUT.println("MSG " + id + " " + sha + " " + rs.getLong(3));
+                    OUT.println("MSG " + id + " " + sha + " " + rs.getLong(2));
                 }
             }
             try (java.sql.ResultSet rs = st.executeQuery("SELECT queue_id, forward_path, state FROM recipient")) {
