@@ -241,7 +241,7 @@ public final class ConfigKeys {
                     + "(refused otherwise); the passwords never appear in logs or relayctl output.");
 
     public static final Key<Path> QUEUE_DIRECTORY = Key.of(QUEUE, "queue_directory", "$data_directory/queue", Values.path(),
-            "The folder of the queue database (queue.mv.db, H2). relayctl finds it here when the relay is stopped.");
+            "The folder of the queue: its journal (spool/) and its H2 database (queue.mv.db). relayctl finds it here when the relay is stopped.");
 
     public static final Key<Duration> QUEUE_LEASE = Key.of(QUEUE, "queue_lease", "30m",
             Values.duration(Duration.ofSeconds(10), Duration.ofDays(1)),

@@ -59,10 +59,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The queue in an embedded H2 database ({@code queue.mv.db} in the data folder), schema by Flyway.
  *
- * <p>Design. New messages go through the {@link GroupCommitWriter} (one thread, group commit, one
- * {@code CHECKPOINT SYNC} per group). Everything else runs on the caller's thread with a pooled
- * connection, each operation one transaction, except outcomes: concurrent {@link #complete} calls
- * are recorded together, one transaction for all those waiting (see there).
+ * <p>Design. New messages go through the {@link GroupCommitWriter} (one thread, group commit: the
+ * group appended to the {@link Journal} and synced once, then its rows inserted and committed).
+ * Everything else runs on the caller's thread with a pooled connection, each operation one
+ * transaction, except outcomes: concurrent {@link #complete} calls are recorded together, one
+ * transaction for all those waiting (see there).
  *
  * <p>Claiming. {@code recipient.next_attempt} is the claim key: NULL for final and held recipients,
  * the next attempt time for queued and deferred ones, and the lease expiry while a recipient is
@@ -73,13 +74,14 @@ import org.slf4j.LoggerFactory;
  * match, and the update count says how many were won. When a claimer dies, its recipients become
  * due again when the lease expires, without any sweeper. Outcomes ({@link #complete}) clear the lease.
  *
- * <p>Durability. Enqueues are synced before they are acknowledged, and so are the administrator's
- * changes before relayctl reports them done. Claims and outcomes are committed and reach the disk
- * with H2's background writer (about half a second later) or the next group sync; a crash may lose
- * the last of them, which repeats a delivery but never loses one (at least once). Writing each
- * outcome group through at once (a CHECKPOINT) cut duplicates after a kill but cost 63% of the
- * claim+complete benchmark, so it is not done. A file that a crash left behind is opened
- * at its newest complete version ({@link StoreRecovery}: H2 alone may open it at an older one).
+ * <p>Durability. The journal is the record of what was acknowledged and what became of it (see
+ * {@link Journal}); the database is its index and state, never synced on a message's way, and
+ * trusted only after a clean stop (a marker in the journal says so). Any other start sets the
+ * database aside and rebuilds it from the journal ({@link #importFromJournal}), because H2 does not
+ * reliably reopen a store that a kill left behind (README, "Durability"). Outcomes and the
+ * administrator's changes are written to the journal after their transaction commits; the
+ * administrator's are synced before they are reported done, outcomes are not (a power cut may
+ * repeat the last deliveries: at least once).
  *
  * <p>The queries in this package are portable: the whole test suite passes with
  * {@code -Drelay.queue.h2mode=PostgreSQL}, which runs every query under H2's PostgreSQL mode. Not

@@ -54,8 +54,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reading back. {@link #scan} reads every segment with its control file and gives each
  * message that is not finished, with the states its control records say. A record that is cut
- * short or fails its checksum ends its segment: only the tail written after the last force can
- * be like that, and none of it was acknowledged.
+ * short ends its segment: only a tail written after the last force can be like that (a start
+ * begins a new segment, so nothing follows it), and none of it was acknowledged. A record that
+ * fails its checksum also ends its segment, logged as an error: that is damage.
  *
  * <p>Threads: message appends come from the queue's one writer thread; control records and body
  * reads from any thread.
@@ -465,7 +466,7 @@ final class Journal implements AutoCloseable {
         List<Long> segments = segments();
         for (long s : segments) {
             Map<String, Control> controls = readControls(s);
-            int found = scanSegment(s, controls, live, s == segments.get(segments.size() - 1));
+            int found = scanSegment(s, controls, live);
             if (found == 0 && s != currentSegment) {
                 delete(s);
             }
@@ -479,8 +480,8 @@ final class Journal implements AutoCloseable {
         }
     }
 
-    private int scanSegment(long segment, Map<String, Control> controls, java.util.function.Consumer<Found> live,
-                            boolean newest) throws IOException {
+    private int scanSegment(long segment, Map<String, Control> controls, java.util.function.Consumer<Found> live)
+            throws IOException {
         Path file = segmentFile(segment);
         int found = 0;
         long offset = 0;
@@ -491,19 +492,28 @@ final class Journal implements AutoCloseable {
             while (offset < length) {
                 long recordStart = offset;
                 try {
-                    if (length - offset < 8 || in.readInt() != MESSAGE_MAGIC) {
+                    if (length - offset < 8) {
+                        throw new EOFException("a record cut short");
+                    }
+                    if (in.readInt() != MESSAGE_MAGIC) {
                         throw new IOException("no record starts here");
                     }
                     int headerLength = in.readInt();
-                    if (headerLength < 0 || headerLength > MAX_HEADER_BYTES || headerLength > length - offset - 8) {
+                    if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
                         throw new IOException("header length " + headerLength);
+                    }
+                    if (headerLength > length - offset - 8) {
+                        throw new EOFException("a record cut short in its header");
                     }
                     byte[] header = new byte[headerLength];
                     in.readFully(header);
                     long size = in.readLong();
                     offset += 8 + headerLength + 8;
-                    if (size < 0 || size > length - offset - 4) {
+                    if (size < 0) {
                         throw new IOException("body length " + size);
+                    }
+                    if (size > length - offset - 4) {
+                        throw new EOFException("a record cut short in its body of " + size + " bytes");
                     }
                     CRC32C crc = new CRC32C();
                     crc.update(header);
@@ -527,26 +537,20 @@ final class Journal implements AutoCloseable {
                     }
                     found++;
                     live.accept(new Found(m, at, c == null ? new Control() : c));
-                } catch (EOFException | RuntimeException e) {
-                    cut(file, recordStart, length, newest, e);
+                } catch (EOFException e) {
+                    // A group's append that a crash interrupted: its messages were not acknowledged,
+                    // and nothing is ever appended after it (a start begins a new segment).
+                    LOG.info("queue journal: {} ends with {} bytes of a record that was not acknowledged ({});"
+                            + " ignored", file, length - recordStart, e.getMessage());
                     break;
-                } catch (IOException e) {
-                    cut(file, recordStart, length, newest, e);
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("queue journal: {} cannot be read after offset {} of {} ({}); the messages after it"
+                            + " are not recovered", file, recordStart, length, e.getMessage());
                     break;
                 }
             }
         }
         return found;
-    }
-
-    private static void cut(Path file, long at, long length, boolean newest, Exception why) {
-        if (newest) {
-            LOG.info("queue journal: {} ends with {} bytes of a record that was not acknowledged ({}); ignored",
-                    file, length - at, why.getMessage());
-        } else {
-            LOG.error("queue journal: {} cannot be read after offset {} of {} ({}); the messages after it are"
-                    + " not recovered", file, at, length, why.getMessage());
-        }
     }
 
     private Map<String, Control> readControls(long segment) throws IOException {

@@ -76,16 +76,16 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Drelay.powercut.young=true} (no ageing), {@code -Drelay.powercut.keep=true} (every round's
  * files under target/power-cut/).
  *
- * <p>Not in the default build (JUnit tag {@code powercut}; {@code ./mvnw -B -pl relay-queue -Ppowercut
- * verify} runs it), because it finds failures that are not fixed yet. Since RecoveringFileSystem
- * writes the header naming the newest chunk (main as of 7e60433), in 2 of 2 runs the relay refused
- * to start on a crash image: H2's ordinary open would come up at a version older than the last
- * synced one (1393 against 1419 synced and 1424 complete, in a kept round), because unsynced chunks
- * that landed in part broke the chain of chunks it follows, and StoreRecovery refuses such a file
- * (no acknowledged message is lost, but an operator has to run relayctl recover after every such
- * power cut). {@link StoreRecoveryTornChunkTest} reproduces it on MVStore alone. Before that commit
- * (H2's recovery-mode repair) it also found an acknowledged message with a recipient missing and a
- * queue that hung at start-up in its first UPDATE, on files that the repair had rewritten.
+ * <p>Every file of the queue is on that disk: the database and the journal beside it (segments and
+ * control files); the crash image is built for each. A round's image of the journal holds every
+ * group that was synced, so nothing acknowledged may be missing; outcomes are not synced, so
+ * deliveries reported before the cut may be waiting again (duplicates, counted).
+ *
+ * <p>Not in the default build (JUnit tag {@code powercut}, about a minute and a half for 12 rounds);
+ * {@code ./mvnw -B -pl relay-queue -Ppowercut verify} runs it. Before the journal it found a queue
+ * that refused to start after most cuts (H2's ordinary open would come up at a version older than
+ * the last synced one: {@link StoreRecoveryTornChunkTest} shows it on MVStore alone), an
+ * acknowledged message with a recipient missing, and a start that hung in its first UPDATE.
  */
 @Tag("powercut")
 class PowerCutTest {

@@ -24,16 +24,16 @@ import org.junit.jupiter.api.io.TempDir;
  * and only some of its blocks reached the disk. Here its last block (its footer) is lost, in a copy
  * of the store taken after each commit; the store is written the way the queue writes it (through
  * {@link RecoveringFileSystem}, whose header names the newest chunk). The versions before the torn
- * one are complete, and one of them was the last synced one, so the store must open at the newest
- * complete version, as H2's recovery scan finds it, and the relay must start.
+ * one are complete, and one of them was the last synced one, so the store should open at the newest
+ * complete version, as H2's recovery scan finds it.
  *
- * <p>It fails today (found by {@link PowerCutTest}): in about one copy in five, H2's ordinary open
- * would come up at an older version than the newest complete one (it would lose synced commits),
- * and {@link StoreRecovery#check} therefore refuses the file ("would open at version 16 although it
- * holds the complete version 17 ... in files written without this relay's header fix"): no loss,
- * but a relay that does not start after a power cut until an operator runs relayctl recover, and a
- * message that blames files written before the header fix. Tagged {@code powercut} with
- * PowerCutTest: {@code ./mvnw -B -pl relay-queue -Ppowercut verify}.
+ * <p>It does not: in about one copy in five, H2's ordinary open would come up at an older version
+ * than the newest complete one (it would lose synced commits), and {@link StoreRecovery#check}
+ * refuses the file. Found by {@link PowerCutTest} before the queue's journal; the queue no longer
+ * opens a store that was not closed cleanly (it rebuilds it from the journal), so this stays as
+ * the reproduction of the H2 defect (for an upstream report), asserting that it still happens:
+ * when an H2 upgrade fixes it, this test says so. Tagged {@code powercut} with PowerCutTest:
+ * {@code ./mvnw -B -pl relay-queue -Ppowercut verify}.
  */
 @Tag("powercut")
 class StoreRecoveryTornChunkTest {
@@ -41,7 +41,7 @@ class StoreRecoveryTornChunkTest {
     Path dir;
 
     @Test
-    void aStoreWhoseNewestChunkLostItsLastBlockOpensAtTheNewestCompleteVersion() throws Exception {
+    void h2OpensAStoreWhoseNewestChunkLostItsLastBlockOlderThanItsNewestCompleteVersion() throws Exception {
         Path file = dir.resolve("store.mv.db");
         Random random = new Random(1);
         List<String> failures = new ArrayList<>();
@@ -93,7 +93,8 @@ class StoreRecoveryTornChunkTest {
             }
         }
         assertThat(tried).isGreaterThan(90);
-        assertThat(failures).isEmpty();
+        assertThat(failures).as("copies whose store would not open at its newest complete version (H2 2.5.252)")
+                .isNotEmpty();
     }
 
     private static long committedCount(Path file, boolean recovery) {
