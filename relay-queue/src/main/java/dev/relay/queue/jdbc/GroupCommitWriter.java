@@ -63,7 +63,8 @@ final class GroupCommitWriter {
     private final java.util.function.BiFunction<String, Exception, QueueException> faults;
     private final Clock clock;
     private final Journal journal;
-    private final java.util.function.LongPredicate segmentInUse;
+    /** Run after each group on this thread: the journal's upkeep (a new segment, compaction, deletes). */
+    private final Runnable afterGroup;
     /** Run before each group when the database may lack journaled messages (after H2 closed it), or null. */
     private final Runnable reconcile;
     private final Lock claimGate;
@@ -76,14 +77,14 @@ final class GroupCommitWriter {
     private boolean closed;
     private Connection connection;
 
-    GroupCommitWriter(DataSource dataSource, Clock clock, Journal journal, java.util.function.LongPredicate segmentInUse,
+    GroupCommitWriter(DataSource dataSource, Clock clock, Journal journal, Runnable afterGroup,
                       Runnable reconcile, Lock claimGate, int maxGroupSize, int maxPending,
                       java.util.function.BiFunction<String, Exception, QueueException> faults) {
         this.faults = faults;
         this.dataSource = dataSource;
         this.clock = clock;
         this.journal = journal;
-        this.segmentInUse = segmentInUse;
+        this.afterGroup = afterGroup;
         this.reconcile = reconcile;
         this.claimGate = claimGate;
         this.maxGroupSize = maxGroupSize;
@@ -256,9 +257,9 @@ final class GroupCommitWriter {
             p.future.complete(null);
         }
         try {
-            journal.rotateAndSweep(segmentInUse);
-        } catch (IOException | RuntimeException e) {
-            LOG.warn("queue writer: starting a new journal segment: {}", e.toString());
+            afterGroup.run();
+        } catch (RuntimeException e) {
+            LOG.warn("queue writer: the journal's upkeep failed: {}", e.toString());
         }
     }
 

@@ -170,6 +170,11 @@ public final class H2MessageQueue implements MessageQueue {
     private final AtomicLong lastReopen = new AtomicLong(System.nanoTime() - REOPEN_INTERVAL_NANOS);
     private final AtomicLong reopens = new AtomicLong();
     final ReentrantLock outcomeLock = new ReentrantLock();
+    /**
+     * Held by the administrator's changes from reading a message's journal segment to noting the
+     * change there, and by the journal's compaction while it moves messages between segments.
+     */
+    final ReentrantLock adminLock = new ReentrantLock();
     private final ConcurrentLinkedQueue<PendingOutcomes> outcomesWaiting = new ConcurrentLinkedQueue<>();
     private final AtomicLong outcomeTransactions = new AtomicLong();
     /**
@@ -189,7 +194,7 @@ public final class H2MessageQueue implements MessageQueue {
         this.file = file;
         this.pool = pool;
         this.journal = journal;
-        this.writer = new GroupCommitWriter(pool, clock, journal, this::segmentInUse, this::reconcileIfNeeded,
+        this.writer = new GroupCommitWriter(pool, clock, journal, this::maintainJournal, this::reconcileIfNeeded,
                 claimGate.writeLock(), settings.maxGroupSize(), settings.maxPendingEnqueues(), this::fault);
         this.admin = new JdbcQueueAdmin(this);
     }
@@ -276,6 +281,8 @@ public final class H2MessageQueue implements MessageQueue {
         try {
             if (start == Start.REBUILD) {
                 queue.importFromJournal(false);
+            } else if (start == Start.TRUSTED) {
+                queue.importFromJournal(true); // the journal's word over the database's, every start
             }
             queue.releaseLeftLeases("by a previous run");
             queue.purgeRetained(true);
@@ -392,9 +399,13 @@ public final class H2MessageQueue implements MessageQueue {
      * tried again at once.
      */
     private int importFromJournal(boolean onlyMissing) throws IOException {
+        return importFromJournal(onlyMissing, !onlyMissing);
+    }
+
+    private int importFromJournal(boolean onlyMissing, boolean verifyBodies) throws IOException {
         long started = System.nanoTime();
         long now = clock.millis();
-        int[] counts = new int[3]; // messages, recipients, skipped (every recipient final)
+        int[] counts = new int[2]; // messages, recipients
         try (Connection c = connection();
              PreparedStatement m = c.prepareStatement(GroupCommitWriter.INSERT_MESSAGE);
              PreparedStatement r = c.prepareStatement(GroupCommitWriter.INSERT_RECIPIENT);
@@ -402,17 +413,12 @@ public final class H2MessageQueue implements MessageQueue {
             try {
                 journal.scan(found -> {
                     Journal.StoredMessage msg = found.message();
-                    if (found.control().finals.size() >= msg.recipients().size()) {
-                        counts[2]++;
-                        return;
-                    }
                     try {
-                        if (onlyMissing) {
-                            exists.setString(1, msg.queueId());
-                            try (ResultSet rs = exists.executeQuery()) {
-                                if (rs.next()) {
-                                    return;
-                                }
+                        // After a crash as well: a compaction may have left a message in two segments.
+                        exists.setString(1, msg.queueId());
+                        try (ResultSet rs = exists.executeQuery()) {
+                            if (rs.next()) {
+                                return;
                             }
                         }
                         GroupCommitWriter.insert(m, r, msg, found.location(), found.control(), now);
@@ -425,7 +431,7 @@ public final class H2MessageQueue implements MessageQueue {
                         throw new IllegalStateException(new QueueException(Kind.IO, msg.queueId()
                                 + ": copying it from the journal into the database: " + e.getMessage(), e));
                     }
-                });
+                }, verifyBodies);
                 c.commit();
             } catch (IllegalStateException e) {
                 c.rollback();
@@ -434,10 +440,13 @@ public final class H2MessageQueue implements MessageQueue {
         } catch (SQLException e) {
             throw fault("copying the journal into the database", e);
         }
-        LOG.warn("queue: {} {} messages ({} recipients) from the journal {} in {} ms{}",
-                onlyMissing ? "copied back" : "rebuilt the database with", counts[0], counts[1], journal.folder(),
-                (System.nanoTime() - started) / 1_000_000,
-                counts[2] > 0 ? "; " + counts[2] + " finished ones left out" : "");
+        if (onlyMissing && counts[0] == 0) {
+            return 0;
+        }
+        LOG.warn("queue: {} {} messages ({} recipients) from the journal {} in {} ms",
+                onlyMissing ? "the database lacked; copied back" : "rebuilt the database with", counts[0], counts[1],
+                journal.folder(),
+                (System.nanoTime() - started) / 1_000_000);
         return counts[0];
     }
 
@@ -452,6 +461,152 @@ public final class H2MessageQueue implements MessageQueue {
         } catch (IOException | RuntimeException e) {
             LOG.warn("queue: copying the journal into the database opened again failed ({}); tried again before"
                     + " the next group", e.toString());
+        }
+    }
+
+    /**
+     * The journal's upkeep, on the writer thread after each group: when the current segment is
+     * full, a new one is begun, the few live messages of mostly-dead older segments are moved into
+     * it ({@link #compactSegment}), and segments no message needs any more are deleted. Without the
+     * move, one message deferred for days would keep its whole segment (64 MiB of mail that went
+     * through long ago) on the disk.
+     */
+    private void maintainJournal() {
+        try {
+            if (!journal.rotateIfFull()) {
+                return;
+            }
+            long budget = Journal.segmentBytes;
+            for (long s : journal.segments()) {
+                if (s >= journal.currentSegment() || budget <= 0) {
+                    continue;
+                }
+                long[] live = liveIn(s);
+                if (live[0] > 0 && live[1] * 4 < journal.segmentSize(s)) {
+                    budget -= live[1];
+                    compactSegment(s);
+                }
+            }
+            journal.sweep(this::segmentInUse);
+        } catch (IOException | SQLException | RuntimeException e) {
+            LOG.warn("queue: the journal's upkeep failed (tried again after the next segment): {}", e.toString());
+        }
+    }
+
+    /** Messages in the database stored in journal segment {@code segment}: count and bytes. */
+    private long[] liveIn(long segment) throws SQLException {
+        try (Connection c = connection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT COUNT(*), COALESCE(SUM(size_bytes), 0) FROM message WHERE spool_segment = ?")) {
+            ps.setLong(1, segment);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long[] r = {rs.getLong(1), rs.getLong(2)};
+                c.commit();
+                return r;
+            }
+        }
+    }
+
+    /**
+     * Moves every message still stored in journal segment {@code segment} to the current one, with
+     * control records for what the database knows of it (final, held, to bounce, finished), so that
+     * the old segment can go. The copies are synced, then the old segment's control file marks the
+     * originals finished (synced), then the database points at the copies. A crash in between
+     * leaves both copies, and a rebuild takes the first it reads. Outcomes and the administrator's
+     * changes wait meanwhile (they write to the segment the database names).
+     */
+    private void compactSegment(long segment) throws IOException, SQLException {
+        outcomeLock.lock();
+        adminLock.lock();
+        try (Connection c = connection()) {
+            Map<String, Journal.StoredMessage> messages = new LinkedHashMap<>();
+            Map<String, Long> offsets = new HashMap<>();
+            Map<String, Journal.Control> controls = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT queue_id, reverse_path, mail_params, client_address,"
+                    + " helo_name, auth_user, protocol, arrival, size_bytes, spool_offset, finished_at FROM message"
+                    + " WHERE spool_segment = ?")) {
+                ps.setLong(1, segment);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String id = rs.getString(1);
+                        messages.put(id, new Journal.StoredMessage(id, rs.getString(2), rs.getString(3), rs.getString(4),
+                                rs.getString(5), rs.getString(6), rs.getString(7), rs.getLong(8), rs.getLong(9),
+                                new ArrayList<>()));
+                        offsets.put(id, rs.getLong(10));
+                        Journal.Control control = new Journal.Control();
+                        rs.getLong(11);
+                        control.finished = !rs.wasNull();
+                        controls.put(id, control);
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("SELECT r.queue_id, r.seq, r.forward_path, r.orcpt, r.notify,"
+                    + " r.state, r.admin_bounce_reason FROM recipient r JOIN message m ON m.queue_id = r.queue_id"
+                    + " WHERE m.spool_segment = ? ORDER BY r.queue_id, r.seq")) {
+                ps.setLong(1, segment);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Journal.StoredMessage m = messages.get(rs.getString(1));
+                        if (m == null || rs.getInt(2) != m.recipients().size()) {
+                            continue;
+                        }
+                        m.recipients().add(new Journal.StoredRecipient(rs.getString(3), rs.getString(4), rs.getString(5)));
+                        Journal.Control control = controls.get(m.queueId());
+                        RecipientState state = RecipientState.valueOf(rs.getString(6));
+                        if (state == RecipientState.DELIVERED || state == RecipientState.FAILED) {
+                            control.finals.put(rs.getInt(2), state);
+                        } else {
+                            control.held |= state == RecipientState.HELD;
+                            if (rs.getString(7) != null) {
+                                control.bounceReason = rs.getString(7);
+                            }
+                        }
+                    }
+                }
+            }
+            c.commit();
+            Map<String, Journal.Location> moved = new LinkedHashMap<>();
+            Map<Long, java.io.ByteArrayOutputStream> newControls = new LinkedHashMap<>();
+            java.io.ByteArrayOutputStream oldControls = new java.io.ByteArrayOutputStream();
+            for (Journal.StoredMessage m : messages.values()) {
+                Journal.Location from = new Journal.Location(segment, offsets.get(m.queueId()));
+                Journal.Location to = journal.append(m, new MessageBody() {
+                    @Override
+                    public long size() {
+                        return m.size();
+                    }
+
+                    @Override
+                    public InputStream open() throws IOException {
+                        return journal.openBody(from, m.size());
+                    }
+                });
+                moved.put(m.queueId(), to);
+                byte[] control = controls.get(m.queueId()).encode(m.queueId());
+                newControls.computeIfAbsent(to.segment(), k -> new java.io.ByteArrayOutputStream()).writeBytes(control);
+                oldControls.writeBytes(Journal.encode(Journal.FINISHED, m.queueId(), null));
+            }
+            journal.forceMessages();
+            journal.controls(newControls, true);
+            journal.controls(Map.of(segment, oldControls), true);
+            try (PreparedStatement ps = c.prepareStatement("UPDATE message SET spool_segment = ?, spool_offset = ?"
+                    + " WHERE queue_id = ? AND spool_segment = ?")) {
+                for (Map.Entry<String, Journal.Location> e : moved.entrySet()) {
+                    ps.setLong(1, e.getValue().segment());
+                    ps.setLong(2, e.getValue().bodyOffset());
+                    ps.setString(3, e.getKey());
+                    ps.setLong(4, segment);
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            c.commit();
+            LoggerFactory.getLogger("dev.relay.queue.journal").info("queue journal: moved {} messages ({} bytes) out of segment {}", moved.size(),
+                    messages.values().stream().mapToLong(Journal.StoredMessage::size).sum(), segment);
+        } finally {
+            adminLock.unlock();
+            outcomeLock.unlock();
         }
     }
 
@@ -697,6 +852,16 @@ public final class H2MessageQueue implements MessageQueue {
 
     @Override
     public InputStream openBody(QueueId id) throws IOException {
+        try {
+            return openBodyOnce(id);
+        } catch (NoSuchFileException e) {
+            // The journal's compaction moved the body between the read of its place and the open
+            // (once: it moves a message at most once per segment written).
+            return openBodyOnce(id);
+        }
+    }
+
+    private InputStream openBodyOnce(QueueId id) throws IOException {
         Connection c = null;
         PreparedStatement ps = null;
         ResultSet rs = null;
@@ -819,7 +984,9 @@ public final class H2MessageQueue implements MessageQueue {
 
     /**
      * What outcomes made final goes to the journal, so that a rebuild after a crash does not
-     * deliver it again: a finished message, or the recipients of a message that are final. Not
+     * deliver it again: each recipient made final, by its position in the envelope. The journal
+     * counts a message finished once all its recipients are (it does not take the database's word
+     * that a message is finished: that word is one query, the finals are facts). Not
      * forced (a kill keeps it in the page cache; after a power cut the last of them may be lost,
      * and those deliveries are repeated: at least once). A failure is logged, not thrown: the
      * outcomes are recorded in the database, and only a crash before the next clean stop could
@@ -833,8 +1000,7 @@ public final class H2MessageQueue implements MessageQueue {
                 continue;
             }
             String id = recorded.get(i).id().value();
-            byte[] bytes = r.finished() ? Journal.encode(Journal.FINISHED, id, null)
-                    : Journal.encodeFinals(id, r.finals());
+            byte[] bytes = Journal.encodeFinals(id, r.finals());
             bySegment.computeIfAbsent(r.segment(), k -> new java.io.ByteArrayOutputStream()).writeBytes(bytes);
         }
         try {
@@ -868,11 +1034,17 @@ public final class H2MessageQueue implements MessageQueue {
         Long segment = segmentOf(c, id);
         if (settings.retention().isZero() && finishesTheMessage(c, id, outcomes)) {
             // Nothing of it is kept: no outcome rows and history rows written only to be deleted.
+            Map<Long, RecipientState> all = new HashMap<>();
+            for (RecipientOutcome ro : outcomes) {
+                all.put(ro.recipientId(), ro.outcome() instanceof Outcome.Delivered ? RecipientState.DELIVERED
+                        : RecipientState.FAILED);
+            }
+            Map<Integer, RecipientState> finals = segment == null ? Map.of() : bySeq(c, id, all);
             try (PreparedStatement ps = c.prepareStatement(DELETE_MESSAGE)) {
                 ps.setString(1, id.value());
                 ps.executeUpdate();
             }
-            return new Recorded(true, segment, Map.of());
+            return new Recorded(true, segment, finals);
         }
         Map<Long, RecipientState> madeFinal = new HashMap<>();
         try (PreparedStatement up = c.prepareStatement(COMPLETE);
@@ -927,8 +1099,16 @@ public final class H2MessageQueue implements MessageQueue {
                 open = rs.getLong(1);
             }
         }
+        Map<Integer, RecipientState> finals = segment == null ? Map.of() : bySeq(c, id, madeFinal);
         if (open > 0) {
-            return new Recorded(false, segment, segment == null ? Map.of() : bySeq(c, id, madeFinal));
+            return new Recorded(false, segment, finals);
+        }
+        if (outcomes.stream().anyMatch(ro -> ro.outcome() instanceof Outcome.Deferred)) {
+            // A recipient was just deferred, so it is open: the database says otherwise. Recording
+            // nothing (the lease runs out, the delivery is repeated) beats finishing a message that
+            // is not done.
+            throw new SQLException(id + ": the database counts no open recipient right after deferring one;"
+                    + " the outcomes are not recorded");
         }
         if (settings.retention().isZero()) {
             try (PreparedStatement ps = c.prepareStatement(DELETE_MESSAGE)) {
@@ -943,7 +1123,7 @@ public final class H2MessageQueue implements MessageQueue {
                 ps.executeUpdate();
             }
         }
-        return new Recorded(true, segment, Map.of());
+        return new Recorded(true, segment, finals);
     }
 
     /** The journal segment of a message's body, or null (no such message, or one of an older version). */

@@ -356,6 +356,7 @@ final class JdbcQueueAdmin implements QueueAdmin {
         Map<String, Long> deleted = new java.util.LinkedHashMap<>();
         List<Object> args = new ArrayList<>();
         ids.forEach(i -> args.add(i.value()));
+        queue.adminLock.lock(); // the segments read here are where the journal notes the delete
         try (Connection c = queue.connection()) {
             try (PreparedStatement ps = prepare(c, "SELECT queue_id, spool_segment FROM message WHERE queue_id IN ("
                     + Rows.marks(ids.size()) + ")", args); ResultSet rs = ps.executeQuery()) {
@@ -369,10 +370,12 @@ final class JdbcQueueAdmin implements QueueAdmin {
                 ps.executeUpdate();
             }
             c.commit();
+            queue.journalAdmin(deleted, Journal.FINISHED, null); // a deleted message stays deleted after a crash
         } catch (SQLException e) {
             throw queue.fault("delete", e);
+        } finally {
+            queue.adminLock.unlock();
         }
-        queue.journalAdmin(deleted, Journal.FINISHED, null); // a deleted message stays deleted after a crash
         for (String id : deleted.keySet()) {
             LOG.info("{}: removed (deleted by the administrator)", id);
         }
@@ -485,11 +488,16 @@ final class JdbcQueueAdmin implements QueueAdmin {
         }
         List<Object> args = new ArrayList<>(List.of(leading));
         ids.forEach(i -> args.add(i.value()));
-        int n = queue.update(String.format(sqlFormat, Rows.marks(ids.size())), args.toArray());
-        if (journalType != 0) {
-            queue.journalAdmin(queue.segmentsOf(ids), journalType, reason);
+        queue.adminLock.lock();
+        try {
+            int n = queue.update(String.format(sqlFormat, Rows.marks(ids.size())), args.toArray());
+            if (journalType != 0) {
+                queue.journalAdmin(queue.segmentsOf(ids), journalType, reason);
+            }
+            return n;
+        } finally {
+            queue.adminLock.unlock();
         }
-        return n;
     }
 
     private static PreparedStatement prepare(Connection c, String sql, List<?> args) throws SQLException {

@@ -115,13 +115,38 @@ class CrashTortureTest {
         Path out = Path.of("target", "crash-torture");
         java.nio.file.Files.createDirectories(out);
         java.nio.file.Files.deleteIfExists(out.resolve("before-cycle-" + (cycle - 2) + ".mv.db"));
+        deleteTree(out.resolve("spool-before-cycle-" + (cycle - 2)));
         Path file = dir.resolve("queue.mv.db");
         if (java.nio.file.Files.exists(file)) {
             java.nio.file.Files.copy(file, out.resolve("before-cycle-" + cycle + ".mv.db"),
                     java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
+        // The journal as hard links: cheap, and a segment deleted later is still here to read (its
+        // appends after this moment show too: segments are only appended to).
+        Path spool = dir.resolve(Journal.FOLDER);
+        if (java.nio.file.Files.isDirectory(spool)) {
+            Path kept = out.resolve("spool-before-cycle-" + cycle);
+            deleteTree(kept);
+            java.nio.file.Files.createDirectories(kept);
+            try (var files = java.nio.file.Files.list(spool)) {
+                for (Path f : files.toList()) {
+                    java.nio.file.Files.createLink(kept.resolve(f.getFileName()), f);
+                }
+            }
+        }
         java.nio.file.Files.writeString(out.resolve("children.log"), "=== cycle " + cycle + "\n",
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    private static void deleteTree(Path root) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(root)) {
+            return;
+        }
+        try (var paths = java.nio.file.Files.walk(root)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
     }
 
     /** The children's log (their standard error). */

@@ -192,33 +192,45 @@ class JournalTest {
     }
 
     @Test
-    void segmentsGoOnceNoMessageNeedsThem() throws Exception {
+    void segmentsGoOnceNoMessageNeedsThemAndAFewLiveMessagesAreMovedOutOfAnOldOne() throws Exception {
         long before = Journal.segmentBytes;
         Journal.segmentBytes = 4096;
-        try (H2MessageQueue q = H2MessageQueue.open(Fixtures.settings(dir), Clock.systemUTC())) {
-            Map<String, byte[]> bodies = new HashMap<>();
-            QueueId keep = store(q, bodies, "keep@example.org");
-            for (int round = 0; round < 6; round++) {
+        Path live = dir.resolve("live");
+        Map<String, byte[]> bodies = new HashMap<>();
+        QueueId keep;
+        try (H2MessageQueue q = H2MessageQueue.open(Fixtures.settings(live), Clock.systemUTC())) {
+            keep = store(q, bodies, 300, "done@example.org", "later@example.org");
+            ClaimedMessage k = q.claim("engine", 10, Duration.ofMinutes(5)).get(0);
+            q.complete(keep, List.of(new RecipientOutcome(k.recipients().get(0).id(), new Outcome.Delivered(OK, HOP)),
+                    new RecipientOutcome(k.recipients().get(1).id(), new Outcome.Deferred(LATER, HOP, null, false))));
+            q.admin().hold(List.of(keep));
+            for (int round = 0; round < 8; round++) {
                 for (int i = 0; i < 4; i++) {
                     store(q, bodies, "r" + round + "x" + i + "@example.org");
                 }
                 for (ClaimedMessage m : q.claim("engine", 100, Duration.ofMinutes(5))) {
-                    Outcome o = m.id().equals(keep) ? new Outcome.Deferred(LATER, HOP, null, false)
-                            : new Outcome.Delivered(OK, HOP);
-                    q.complete(m.id(), List.of(new RecipientOutcome(m.recipients().get(0).id(), o)));
+                    q.complete(m.id(), List.of(new RecipientOutcome(m.recipients().get(0).id(),
+                            new Outcome.Delivered(OK, HOP))));
                 }
             }
             List<String> segments;
-            try (Stream<Path> s = Files.list(dir.resolve("spool"))) {
+            try (Stream<Path> s = Files.list(live.resolve("spool"))) {
                 segments = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".seg")).sorted().toList();
             }
-            // at least one segment per round was begun; those swept at the later rotations are gone
-            assertThat(segments).as("the first (it holds the deferred message) and the last few")
-                    .contains("0000000000000001.seg").doesNotContain("0000000000000002.seg", "0000000000000003.seg")
+            // at least one segment per round was begun; the held message was moved out of the first
+            assertThat(segments).as("the last few segments only")
+                    .doesNotContain("0000000000000001.seg", "0000000000000002.seg", "0000000000000003.seg")
                     .hasSizeLessThanOrEqualTo(4);
             assertThat(read(q, keep)).isEqualTo(bodies.get(keep.value()));
+            crashCopy(live, dir.resolve("crash"));
         } finally {
             Journal.segmentBytes = before;
+        }
+        try (H2MessageQueue q = H2MessageQueue.open(Fixtures.settings(dir.resolve("crash")), Clock.systemUTC())) {
+            assertThat(q.admin().list(QueueFilter.ALL, 0, 100)).extracting(v -> v.id()).containsExactly(keep);
+            assertThat(q.admin().show(keep).orElseThrow().view().recipients()).extracting(RecipientView::state)
+                    .containsExactly(RecipientState.DELIVERED, RecipientState.HELD);
+            assertThat(read(q, keep)).isEqualTo(bodies.get(keep.value()));
         }
     }
 
@@ -264,8 +276,13 @@ class JournalTest {
     // ---- helpers ----
 
     private static QueueId store(H2MessageQueue q, Map<String, byte[]> bodies, String... to) {
+        return store(q, bodies, -1, to);
+    }
+
+    /** A message of {@code size} bytes (-1: 1,000 to 4,000), its body kept in {@code bodies}. */
+    private static QueueId store(H2MessageQueue q, Map<String, byte[]> bodies, int size, String... to) {
         QueueId id = QueueId.generate();
-        byte[] b = new byte[1000 + new Random(id.hashCode()).nextInt(3000)];
+        byte[] b = new byte[size >= 0 ? size : 1000 + new Random(id.hashCode()).nextInt(3000)];
         new Random(id.value().hashCode()).nextBytes(b);
         q.enqueue(id, envelope("s@example.org", to), body(b)).join();
         bodies.put(id.value(), b);

@@ -51,6 +51,9 @@ public final class TortureChild {
 
     public static void main(String[] args) throws Exception {
         System.setOut(System.err); // the log goes to standard error, never into a report line
+        // what the journal deletes, for a look after a failure
+        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.relay.queue.journal"))
+                .setLevel(ch.qos.logback.classic.Level.INFO);
         Path dir = Path.of(args[0]);
         long seed = Long.parseLong(args[1]);
         int churn = Integer.parseInt(args[2]);
