@@ -138,8 +138,9 @@ public final class H2MessageQueue implements MessageQueue {
             + " WHERE id = ? AND queue_id = ? AND state IN ('QUEUED', 'DEFERRED', 'HELD')";
     private static final String INSERT_ATTEMPT = "INSERT INTO attempt (recipient_id, queue_id, at_time, next_hop,"
             + " outcome, code, status, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-    private static final String OPEN_RECIPIENTS = "SELECT id FROM recipient WHERE queue_id = ?"
-            + " AND state IN ('QUEUED', 'DEFERRED', 'HELD')";
+    /** A message's recipients (row id, position, state) and its journal segment, read once per outcome. */
+    private static final String RECIPIENTS_AND_SEGMENT = "SELECT r.id, r.seq, r.state, m.spool_segment"
+            + " FROM recipient r JOIN message m ON m.queue_id = r.queue_id WHERE r.queue_id = ?";
     /** Removes a message; its recipients and attempts go with it (ON DELETE CASCADE). */
     static final String DELETE_MESSAGE = "DELETE FROM message WHERE queue_id = ?";
     private static final String COUNT_OPEN = "SELECT COUNT(*) FROM recipient WHERE queue_id = ?"
@@ -1031,15 +1032,16 @@ public final class H2MessageQueue implements MessageQueue {
 
     private Recorded complete(Connection c, QueueId id, List<RecipientOutcome> outcomes, long now)
             throws SQLException {
-        Long segment = segmentOf(c, id);
-        if (settings.retention().isZero() && finishesTheMessage(c, id, outcomes)) {
+        Snapshot snapshot = snapshot(c, id);
+        Long segment = snapshot.segment();
+        if (settings.retention().isZero() && snapshot.finishedBy(outcomes)) {
             // Nothing of it is kept: no outcome rows and history rows written only to be deleted.
             Map<Long, RecipientState> all = new HashMap<>();
             for (RecipientOutcome ro : outcomes) {
                 all.put(ro.recipientId(), ro.outcome() instanceof Outcome.Delivered ? RecipientState.DELIVERED
                         : RecipientState.FAILED);
             }
-            Map<Integer, RecipientState> finals = segment == null ? Map.of() : bySeq(c, id, all);
+            Map<Integer, RecipientState> finals = snapshot.bySeq(all);
             try (PreparedStatement ps = c.prepareStatement(DELETE_MESSAGE)) {
                 ps.setString(1, id.value());
                 ps.executeUpdate();
@@ -1099,7 +1101,7 @@ public final class H2MessageQueue implements MessageQueue {
                 open = rs.getLong(1);
             }
         }
-        Map<Integer, RecipientState> finals = segment == null ? Map.of() : bySeq(c, id, madeFinal);
+        Map<Integer, RecipientState> finals = snapshot.bySeq(madeFinal);
         if (open > 0) {
             return new Recorded(false, segment, finals);
         }
@@ -1126,64 +1128,56 @@ public final class H2MessageQueue implements MessageQueue {
         return new Recorded(true, segment, finals);
     }
 
-    /** The journal segment of a message's body, or null (no such message, or one of an older version). */
-    private static Long segmentOf(Connection c, QueueId id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT spool_segment FROM message WHERE queue_id = ?")) {
-            ps.setString(1, id.value());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) {
-                    return null;
+    /** A message's recipients as read before its outcomes are recorded, and its journal segment. */
+    private record Snapshot(Long segment, Map<Long, Integer> seqById, Set<Long> open) {
+        /** True when every outcome is final and they are exactly the message's open recipients. */
+        boolean finishedBy(List<RecipientOutcome> outcomes) {
+            Set<Long> ours = new HashSet<>();
+            for (RecipientOutcome ro : outcomes) {
+                if (ro.outcome() instanceof Outcome.Deferred) {
+                    return false;
                 }
-                long v = rs.getLong(1);
-                return rs.wasNull() ? null : v;
+                ours.add(ro.recipientId());
             }
+            return !open.isEmpty() && open.equals(ours);
+        }
+
+        /** {@code byId} (recipient row id to state) by the recipients' positions in the envelope. */
+        Map<Integer, RecipientState> bySeq(Map<Long, RecipientState> byId) {
+            if (segment == null || byId.isEmpty()) {
+                return Map.of();
+            }
+            Map<Integer, RecipientState> result = new HashMap<>();
+            byId.forEach((rid, state) -> {
+                Integer seq = seqById.get(rid);
+                if (seq != null) {
+                    result.put(seq, state);
+                }
+            });
+            return result;
         }
     }
 
-    /** {@code byId} (recipient row id to state) by the recipients' positions in the envelope. */
-    private static Map<Integer, RecipientState> bySeq(Connection c, QueueId id, Map<Long, RecipientState> byId)
-            throws SQLException {
-        if (byId.isEmpty()) {
-            return Map.of();
-        }
-        Map<Integer, RecipientState> result = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, seq FROM recipient WHERE queue_id = ?")) {
-            ps.setString(1, id.value());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    RecipientState st = byId.get(rs.getLong(1));
-                    if (st != null) {
-                        result.put(rs.getInt(2), st);
-                    }
-                }
-            }
-        }
-        return result;
-    }
-
-    /**
-     * True when every outcome is final and they are exactly the message's open recipients: the
-     * message is finished by them.
-     */
-    private static boolean finishesTheMessage(Connection c, QueueId id, List<RecipientOutcome> outcomes)
-            throws SQLException {
-        Set<Long> ours = new HashSet<>();
-        for (RecipientOutcome ro : outcomes) {
-            if (ro.outcome() instanceof Outcome.Deferred) {
-                return false;
-            }
-            ours.add(ro.recipientId());
-        }
+    private static Snapshot snapshot(Connection c, QueueId id) throws SQLException {
+        Long segment = null;
+        Map<Long, Integer> seqById = new HashMap<>();
         Set<Long> open = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement(OPEN_RECIPIENTS)) {
+        try (PreparedStatement ps = c.prepareStatement(RECIPIENTS_AND_SEGMENT)) {
             ps.setString(1, id.value());
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    open.add(rs.getLong(1));
+                    long rid = rs.getLong(1);
+                    seqById.put(rid, rs.getInt(2));
+                    String state = rs.getString(3);
+                    if (state.equals("QUEUED") || state.equals("DEFERRED") || state.equals("HELD")) {
+                        open.add(rid);
+                    }
+                    long seg = rs.getLong(4);
+                    segment = rs.wasNull() ? null : seg;
                 }
             }
         }
-        return !open.isEmpty() && open.equals(ours);
+        return new Snapshot(segment, seqById, open);
     }
 
     /** Removes messages kept by the retention whose time is up; at most once a minute unless forced. */

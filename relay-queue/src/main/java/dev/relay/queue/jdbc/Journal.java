@@ -154,6 +154,9 @@ final class Journal implements AutoCloseable {
     private final String prefix;
     private final FileChannel lockChannel;
     private final Object controlLock = new Object();
+    /** Control files kept open for appending (the most recently used few), under {@link #controlLock}. */
+    private final Map<Long, FileChannel> openControls = new LinkedHashMap<>(16, 0.75f, true);
+    private static final int OPEN_CONTROLS = 8;
     private FileChannel current;
     private long currentSegment;
     private boolean currentNeedsFolderSync;
@@ -343,6 +346,12 @@ final class Journal implements AutoCloseable {
     }
 
     private void delete(long segment) throws IOException {
+        synchronized (controlLock) {
+            FileChannel ch = openControls.remove(segment);
+            if (ch != null) {
+                ch.close();
+            }
+        }
         deleteIfExists(segmentFile(segment));
         deleteIfExists(controlFile(segment));
         LOG.info("queue journal: segment {} deleted: no message is stored in it any more", segment);
@@ -427,16 +436,31 @@ final class Journal implements AutoCloseable {
             return;
         }
         synchronized (controlLock) {
-            FilePath file = file(controlFile(segment));
-            boolean made = !file.exists();
-            try (FileChannel ch = file.open("rw")) {
+            FileChannel ch = openControls.get(segment);
+            boolean made = false;
+            if (ch == null) {
+                FilePath file = file(controlFile(segment));
+                made = !file.exists();
+                ch = file.open("rw");
+                openControls.put(segment, ch);
+                if (openControls.size() > OPEN_CONTROLS) {
+                    Map.Entry<Long, FileChannel> eldest = openControls.entrySet().iterator().next();
+                    openControls.remove(eldest.getKey());
+                    eldest.getValue().close();
+                }
+            }
+            try {
                 ch.position(ch.size());
                 writeFully(ch, ByteBuffer.wrap(records));
                 if (force) {
                     ch.force(false);
                 }
+            } catch (IOException e) {
+                openControls.remove(segment);
+                ch.close();
+                throw e;
             }
-            if (made && force) {
+            if (made) {
                 forceFolder(folder);
             }
         }
@@ -804,6 +828,12 @@ final class Journal implements AutoCloseable {
                 current = null;
             }
         } finally {
+            synchronized (controlLock) {
+                for (FileChannel ch : openControls.values()) {
+                    ch.close();
+                }
+                openControls.clear();
+            }
             lockChannel.close(); // and with it the lock
         }
     }
