@@ -66,8 +66,10 @@ class CrashTortureTest {
             cyclesRun++;
             int churn = cycle == 0 ? 1500 : 0;
             keepFile(cycle);
-            try (ChildJvm child = ChildJvm.startMain(List.of("-Xmx384m"), log(), TortureChild.class, dir.toString(),
-                    Long.toString(random.nextLong()), Integer.toString(churn), Integer.toString(maxMib))) {
+            Path report = reportFile(cycle);
+            try (ChildJvm child = ChildJvm.startMain(List.of("-Xmx384m", "-Drelay.torture.report=" + report), log(),
+                    TortureChild.class, dir.toString(), Long.toString(random.nextLong()), Integer.toString(churn),
+                    Integer.toString(maxMib))) {
                 boolean inStartup = cycle > 0 && random.nextInt(10) == 0;
                 if (inStartup) {
                     Thread.sleep(random.nextInt(1500));
@@ -77,7 +79,8 @@ class CrashTortureTest {
                     Thread.sleep(50 + random.nextInt(1500));
                 }
                 child.kill();
-                List<String> lines = child.lines();
+                // the file, not the pipe: the pipe's last lines before a SIGKILL were seen to go missing
+                List<String> lines = java.nio.file.Files.readAllLines(report, java.nio.charset.StandardCharsets.US_ASCII);
                 keep(lines, cycle);
                 if (read(lines, cycle)) {
                     verified++;
@@ -147,6 +150,16 @@ class CrashTortureTest {
                 java.nio.file.Files.delete(p);
             }
         }
+    }
+
+    /** Where the child of {@code cycle} writes its report lines (also to its standard output). */
+    private Path reportFile(int cycle) throws java.io.IOException {
+        Path out = Path.of("target", "crash-torture");
+        java.nio.file.Files.createDirectories(out);
+        java.nio.file.Files.deleteIfExists(out.resolve("report-" + (cycle - 2) + ".txt"));
+        Path r = out.resolve("report-" + cycle + ".txt").toAbsolutePath();
+        java.nio.file.Files.deleteIfExists(r);
+        return r;
     }
 
     /** The children's log (their standard error). */
