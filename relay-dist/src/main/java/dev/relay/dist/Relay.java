@@ -7,6 +7,7 @@ import dev.relay.dist.cli.CliException;
 import dev.relay.dist.cli.CliRouting;
 import dev.relay.dist.cli.Version;
 import dev.relay.dist.config.ConfigException;
+import dev.relay.dist.console.ConsoleSetup;
 import dev.relay.dist.cli.Relayctl;
 import dev.relay.dist.config.ConfigLoader;
 import dev.relay.dist.config.RelayConfig;
@@ -248,6 +249,8 @@ public final class Relay implements AutoCloseable {
                         + ": " + e.getMessage() + " (change metrics_listen, or set it to none)", e);
             }
             parts.push(new Part("metrics", ops));
+            parts.push(new Part("console", ConsoleSetup.install(ops, config, q.admin(), registry, clock,
+                    List.of(queueMetrics::refreshNextHops))));
         }
     }
 

@@ -25,6 +25,12 @@ public interface QueueAdmin {
      */
     List<QueueId> ids(QueueFilter filter, QueueId after, int limit);
 
+    /**
+     * How many messages match the filter (any of their recipients matching): what a bulk action on
+     * that filter would touch, counted in the database without loading a row.
+     */
+    long count(QueueFilter filter);
+
     /** The whole stored message (headers and body, as received with our Received: line), or empty. */
     Optional<java.io.InputStream> body(QueueId id);
 

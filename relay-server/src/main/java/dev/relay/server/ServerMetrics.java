@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The receiver's meters on the injected Micrometer registry: {@code relay.server.connections}
  * (accepted), {@code relay.server.connections.refused{reason}}, {@code relay.server.connections.active},
  * {@code relay.server.messages.accepted}, {@code relay.server.messages.refused{reason}},
- * {@code relay.server.recipients.refused{reason}} and {@code relay.server.message.bytes} (sizes of
- * accepted messages). Every refusal counter is registered at start with 0, so that a dashboard or an
+ * {@code relay.server.recipients.refused{reason}}, {@code relay.server.message.bytes} (sizes of
+ * accepted messages) and {@code relay.server.messages.accepted.tls} (those of the accepted messages
+ * that came over TLS: its rate over that of all accepted messages is the TLS share). Every refusal counter is registered at start with 0, so that a dashboard or an
  * alert on {@code rate(...)} sees the series before the first refusal, not a gap.
  */
 public final class ServerMetrics {
@@ -21,6 +22,7 @@ public final class ServerMetrics {
     private final Counter connections;
     private final AtomicInteger active = new AtomicInteger();
     private final Counter accepted;
+    private final Counter acceptedTls;
     private final DistributionSummary bytes;
     private final Map<String, Counter> refusals = new ConcurrentHashMap<>();
 
@@ -38,6 +40,8 @@ public final class ServerMetrics {
         io.micrometer.core.instrument.Gauge.builder("relay.server.connections.active", active, AtomicInteger::get)
                 .description("SMTP connections open now").register(registry);
         this.accepted = Counter.builder("relay.server.messages.accepted").description("messages acknowledged with 250 after DATA").register(registry);
+        this.acceptedTls = Counter.builder("relay.server.messages.accepted.tls")
+                .description("messages acknowledged with 250 after DATA on a TLS connection (STARTTLS or implicit)").register(registry);
         this.bytes = DistributionSummary.builder("relay.server.message.bytes").baseUnit("bytes").description("size of accepted messages").register(registry);
         CONNECTION_REFUSALS.forEach(r -> refusal(CONNECTIONS_REFUSED, r));
         MESSAGE_REFUSALS.forEach(r -> refusal(MESSAGES_REFUSED, r));
@@ -70,6 +74,11 @@ public final class ServerMetrics {
     public void messageAccepted(long size) {
         accepted.increment();
         bytes.record(size);
+    }
+
+    /** A message accepted (as {@link #messageAccepted}) that came over TLS. */
+    public void messageAcceptedOverTls() {
+        acceptedTls.increment();
     }
 
     /**

@@ -266,6 +266,15 @@ public final class ConfigKeys {
             "yes: metrics_listen may be an address other hosts reach (0.0.0.0:9025 in a container, for a Prometheus "
                     + "outside it); the endpoint has no authentication, so firewall it. no: loopback only.");
 
+    public static final Key<Boolean> CONSOLE_ENABLED = Key.of(OPS, "console_enabled", "yes", Values.bool(),
+            "yes: the queue console (pages, charts and actions in a browser) is served at / of metrics_listen. On an "
+                    + "address other than loopback it is refused unless console_users_file is set.");
+
+    public static final Key<Optional<Path>> CONSOLE_USERS_FILE = Key.of(OPS, "console_users_file", "none",
+            Values.noneOr(Values.path()),
+            "The users who may open the console (HTTP Basic), in the format of auth_users_file (relayctl user "
+                    + "--users-file FILE add NAME; it may be that same file), or none: no login, loopback only.");
+
     public static final Key<Duration> SHUTDOWN_TIMEOUT = Key.of(OPS, "shutdown_timeout", "30s",
             Values.duration(Duration.ofSeconds(1), Duration.ofHours(1)),
             "How long a stop (SIGTERM) waits for transactions and deliveries in flight before it closes the queue.");
@@ -287,7 +296,8 @@ public final class ConfigKeys {
             DELIVERY_CONCURRENCY, DELIVERY_DESTINATION_CONCURRENCY, DELIVERY_RECIPIENTS_PER_TRANSACTION, DELIVERY_CONNECTION_REUSE, DELIVERY_CONNECTION_IDLE_TIME, RETRY_MIN_BACKOFF,
             RETRY_MAX_BACKOFF, MAX_QUEUE_LIFETIME, BOUNCE_QUEUE_LIFETIME, HOST_DOWN_TIME, DELAY_WARNING_TIME, SMTP_CONNECT_TIMEOUT, SMTP_HELO_TIMEOUT,
             SMTP_MAIL_TIMEOUT, SMTP_RCPT_TIMEOUT, SMTP_DATA_INIT_TIMEOUT, SMTP_DATA_XFER_TIMEOUT, SMTP_DATA_DONE_TIMEOUT, SMTP_RSET_TIMEOUT, DNS_SERVER, DNS_TIMEOUT, SMTP_MX_ADDRESS_LIMIT,
-            MAILDIR_DIRECTORY, LOCAL_ACCEPT_UNKNOWN_USERS, LOCAL_USERS_REFRESH, METRICS_LISTEN, METRICS_ALLOW_REMOTE, SHUTDOWN_TIMEOUT);
+            MAILDIR_DIRECTORY, LOCAL_ACCEPT_UNKNOWN_USERS, LOCAL_USERS_REFRESH, METRICS_LISTEN, METRICS_ALLOW_REMOTE,
+            CONSOLE_ENABLED, CONSOLE_USERS_FILE, SHUTDOWN_TIMEOUT);
 
     /**
      * Names an administrator of Postfix (main.cf) or Exim may write, and old or dotted spellings,

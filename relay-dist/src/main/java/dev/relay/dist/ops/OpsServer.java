@@ -1,6 +1,7 @@
 package dev.relay.dist.ops;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -15,9 +16,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The operations endpoint: {@code GET /metrics} in the Prometheus text format and
- * {@code GET /health} as JSON (HTTP 200 when every check is up, 503 otherwise). It binds only to
- * a loopback address (the configuration refuses any other), so nothing outside the machine can
- * reach it; it uses the JDK's HTTP server on one thread of its own, away from mail traffic.
+ * {@code GET /health} as JSON (HTTP 200 when every check is up, 503 otherwise), and what is
+ * {@linkplain #mount mounted} at {@code /} (the queue console). It binds to a loopback address
+ * unless the configuration allowed another ({@code metrics_allow_remote}); it uses the JDK's HTTP
+ * server on a few threads of its own, away from mail traffic, so that a long console action does
+ * not hold up a scrape.
  */
 public final class OpsServer implements AutoCloseable {
 
@@ -31,15 +34,19 @@ public final class OpsServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    /** Binds {@code address} (must be loopback) and serves {@code registry} and {@code checks}. */
+    /** Threads answering requests. */
+    private static final int THREADS = 4;
+
+    /**
+     * Binds {@code address} and serves {@code registry} and {@code checks}. Whether an address other
+     * than loopback may be used is the configuration's decision ({@code metrics_allow_remote}).
+     */
     public static OpsServer start(InetSocketAddress address, PrometheusMeterRegistry registry, List<HealthCheck> checks)
             throws IOException {
-        if (!address.getAddress().isLoopbackAddress()) {
-            throw new IllegalArgumentException("the metrics endpoint binds to loopback only, not " + address);
-        }
         HttpServer http = HttpServer.create(address, 16);
-        ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "metrics-http");
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "metrics-http-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
         });
@@ -60,6 +67,12 @@ public final class OpsServer implements AutoCloseable {
         OpsServer s = new OpsServer(http, executor);
         log.info("metrics and health on http://{}/metrics and /health", format(s.address()));
         return s;
+    }
+
+    /** Serves {@code handler} at {@code /} (every path but /metrics and /health) instead of the 404. */
+    public void mount(HttpHandler handler) {
+        http.removeContext("/");
+        http.createContext("/", handler);
     }
 
     /** The bound address (with the real port when 0 was asked for). */

@@ -130,6 +130,24 @@ final class JdbcQueueAdmin implements QueueAdmin {
     }
 
     @Override
+    public long count(QueueFilter filter) {
+        List<Object> args = new ArrayList<>();
+        StringBuilder sql = new StringBuilder("SELECT COUNT(*) FROM message m WHERE 1 = 1");
+        filter(sql, args, filter);
+        try (Connection c = queue.connection()) {
+            long n;
+            try (PreparedStatement ps = prepare(c, sql.toString(), args); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                n = rs.getLong(1);
+            }
+            c.commit();
+            return n;
+        } catch (SQLException e) {
+            throw queue.fault("counting messages", e);
+        }
+    }
+
+    @Override
     public Optional<InputStream> body(QueueId id) {
         try {
             return Optional.of(queue.openBody(id));

@@ -116,6 +116,25 @@ class QueueAdminTest {
     }
 
     @Test
+    void countIsWhatTheSameFilterLists() throws Exception {
+        store(envelope("alice@example.org", "bob@a.example"), "1");
+        clock.advance(Duration.ofHours(2));
+        store(envelope("carol@example.org", "dave@b.example", "erin@a.example"), "2");
+        deferAllAt(HOP_A);
+        store(envelope("", "frank@c.example"), "3");
+
+        List<QueueFilter> filters = List.of(QueueFilter.ALL, new QueueFilter(null, "alice", null, null, null),
+                new QueueFilter(RecipientState.DEFERRED, null, null, null, null),
+                new QueueFilter(null, null, "a.example", Duration.ofHours(1), null),
+                new QueueFilter(null, null, null, null, "mx.a."), new QueueFilter(RecipientState.HELD, null, null, null, null));
+        for (QueueFilter f : filters) {
+            assertThat(admin.count(f)).as(f.toString()).isEqualTo(admin.list(f, 0, 100).size());
+        }
+        assertThat(admin.count(QueueFilter.ALL)).isEqualTo(3);
+        assertThat(admin.count(new QueueFilter(RecipientState.HELD, null, null, null, null))).isZero();
+    }
+
+    @Test
     void nextHopMatchesTheRouteAsRoutesPrintsItTheHostAndTheRecipientsDomain() throws Exception {
         QueueId viaMx = store(envelope("s@example.org", "u@a.example"), "1");
         deferAllAt("mx1.a.example[192.0.2.1]:25");           // a session was opened with an MX of a.example:25

@@ -322,6 +322,9 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         storing = false;
         if (failure == null) {
             context.metrics().messageAccepted(size);
+            if (connection != null && connection.tlsActive()) {
+                context.metrics().messageAcceptedOverTls();
+            }
             // the queue logs the Postfix-style "from=..., size=..., nrcpt=... (queue active)" line once
             log.debug("{}: acknowledged: from={}, size={}, nrcpt={}", tx.id(), tx.reversePath(), size, tx.recipients().size());
             reply(Replies.queued(tx.id()));
