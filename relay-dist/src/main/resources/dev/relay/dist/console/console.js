@@ -122,8 +122,9 @@ function chart(target, title, series, colors, unit) {
     width: width(), height: 180, legend: {show: true},
     scales: {x: {time: true}},
     axes: [{}, {size: 50, values: (u, vals) => vals.map(v => v === null ? '' : fmt(v) + (unit || ''))}],
+    // points as well as lines: the first minutes of a relay are single values a line cannot show
     series: [{}].concat(series.map((s, i) => ({label: s, stroke: colors[i], width: 1.5, spanGaps: false,
-      points: {show: false}}))),
+      points: {show: true, size: 5, stroke: colors[i], fill: colors[i]}}))),
   };
   const u = new uPlot(opts, [[]].concat(series.map(() => [])), box);
   u.relayTitle = title;
@@ -219,7 +220,7 @@ async function queue(main) {
   const scope = h('select', {id: 'scope', 'aria-label': 'what the action applies to'},
     h('option', {value: 'selected'}, 'the selected messages'), h('option', {value: 'filter'}, 'every message matching the filter'));
   actions.append(h('span', {class: 'muted'}, 'Apply to'), scope,
-    ACTIONS.map(a => h('button', {type: 'button', id: 'action-' + a.name, class: a.danger ? 'danger' : null,
+    ...ACTIONS.map(a => h('button', {type: 'button', id: 'action-' + a.name, class: a.danger ? 'danger' : null,
       onclick: () => act(a.name)}, a.label)));
   main.replaceChildren(h('h1', {}, 'Queue'), form, actions, h('div', {id: 'status'}), table, pager);
 
@@ -353,8 +354,9 @@ async function message(main, id) {
       const r = await fetch('/api/message/' + encodeURIComponent(id) + '/body', {credentials: 'same-origin'});
       if (!r.ok) throw new Error((await r.text()) || r.statusText);
       const cut = r.headers.get('X-Relay-Truncated');
-      box.replaceChildren(h('pre', {id: 'body-text'}, await r.text()),
-        cut ? h('p', {class: 'muted'}, 'Only the first ' + size(Number(cut)) + ' are shown; relayctl show --body ' + id + ' prints all.') : null);
+      const text = await r.text();
+      box.replaceChildren(h('div', {}, h('pre', {id: 'body-text'}, text),
+        cut ? h('p', {class: 'muted'}, 'Only the first ' + size(Number(cut)) + ' are shown; relayctl show --body ' + id + ' prints all.') : null));
     } catch (e) {
       status(e.message, true);
     }

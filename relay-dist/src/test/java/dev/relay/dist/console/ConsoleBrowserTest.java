@@ -85,7 +85,11 @@ class ConsoleBrowserTest {
     }
 
     @AfterEach
-    void stopRelay() {
+    void stopRelay(org.junit.jupiter.api.TestInfo test) throws Exception {
+        // what the browser showed last, for a failure's diagnosis
+        Files.write(SHOTS.resolve("last-" + test.getTestMethod().orElseThrow().getName() + ".png"),
+                browser.getScreenshotAs(OutputType.BYTES));
+        Files.writeString(SHOTS.resolve("last-" + test.getTestMethod().orElseThrow().getName() + ".html"), browser.getPageSource());
         if (r != null) {
             r.close();
         }
@@ -120,7 +124,9 @@ class ConsoleBrowserTest {
     }
 
     private String status() {
-        return browser.findElement(By.id("status")).getText();
+        // by script: a page that re-renders after an action replaces the element between a find and a read
+        Object text = js("const s = document.getElementById('status'); return s ? s.textContent : '';");
+        return text == null ? "" : text.toString();
     }
 
     private void confirm(String expectedText) {
