@@ -114,6 +114,19 @@ function done(r) {
 
 // ---------------------------------------------------------------- overview
 
+// The y axis as wide as its widest label (uPlot measures on its canvas), so that "250 ms" is not cut.
+function axisWidth(u, values, axisIdx, cycleNum) {
+  const axis = u.axes[axisIdx];
+  if (cycleNum > 1) return axis._size;
+  let width = axis.ticks.size + axis.gap;
+  const longest = (values || []).reduce((a, v) => (String(v).length > a.length ? String(v) : a), '');
+  if (longest !== '') {
+    u.ctx.font = axis.font[0];
+    width += u.ctx.measureText(longest).width / devicePixelRatio;
+  }
+  return Math.ceil(width) + 4;
+}
+
 function chart(target, title, series, colors, unit) {
   const box = h('div', {class: 'chart', 'data-chart': title}, h('h3', {}, title));
   target.append(box);
@@ -121,7 +134,7 @@ function chart(target, title, series, colors, unit) {
   const opts = {
     width: width(), height: 180, legend: {show: true},
     scales: {x: {time: true}},
-    axes: [{}, {size: 50, values: (u, vals) => vals.map(v => v === null ? '' : fmt(v) + (unit || ''))}],
+    axes: [{}, {size: axisWidth, values: (u, vals) => vals.map(v => v === null ? '' : fmt(v) + (unit || ''))}],
     // points as well as lines: the first minutes of a relay are single values a line cannot show
     series: [{}].concat(series.map((s, i) => ({label: s, stroke: colors[i], width: 1.5, spanGaps: false,
       points: {show: true, size: 5, stroke: colors[i], fill: colors[i]}}))),
