@@ -1049,6 +1049,7 @@ public final class H2MessageQueue implements MessageQueue {
             return new Recorded(true, segment, finals);
         }
         Map<Long, RecipientState> madeFinal = new HashMap<>();
+        boolean deferredOne = false;
         try (PreparedStatement up = c.prepareStatement(COMPLETE);
              PreparedStatement hist = c.prepareStatement(INSERT_ATTEMPT)) {
             for (RecipientOutcome ro : outcomes) {
@@ -1082,6 +1083,8 @@ public final class H2MessageQueue implements MessageQueue {
                 }
                 if (state != RecipientState.DEFERRED) {
                     madeFinal.put(ro.recipientId(), state);
+                } else {
+                    deferredOne = true;
                 }
                 hist.setLong(1, ro.recipientId());
                 hist.setString(2, id.value());
@@ -1105,7 +1108,7 @@ public final class H2MessageQueue implements MessageQueue {
         if (open > 0) {
             return new Recorded(false, segment, finals);
         }
-        if (outcomes.stream().anyMatch(ro -> ro.outcome() instanceof Outcome.Deferred)) {
+        if (deferredOne) {
             // A recipient was just deferred, so it is open: the database says otherwise. Recording
             // nothing (the lease runs out, the delivery is repeated) beats finishing a message that
             // is not done.
