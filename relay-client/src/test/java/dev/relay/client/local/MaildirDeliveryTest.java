@@ -187,12 +187,7 @@ class MaildirDeliveryTest {
 
     @Test
     void aMissingMaildirRootIsReportedOnceAndNotAtAllWhenUnknownUsersAreAccepted() throws Exception {
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
-                new ch.qos.logback.core.read.ListAppender<>();
-        logs.start();
-        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
-                .getLogger(LocalUsers.class);
-        logger.addAppender(logs);
+        dev.relay.queue.testing.CapturedLogs logs = dev.relay.queue.testing.CapturedLogs.of(LocalUsers.class);
         java.nio.file.Path missing = root.resolve("not-yet");
         try {
             LocalUsers users = new LocalUsers(new MaildirDelivery(new LocalDeliverySettings(missing, false), "c.test",
@@ -210,21 +205,19 @@ class MaildirDeliveryTest {
             users.refresh();
             assertThat(warnings(logs)).hasSize(2); // gone again: said again
 
-            logs.list.clear();
+            logs.clear();
             try (LocalUsers any = new LocalUsers(new MaildirDelivery(new LocalDeliverySettings(missing, true), "c.test",
                     clock), LocalUsers.DEFAULT_REFRESH).start()) {
                 assertThat(any.exists(new Mailbox("carol", "c.test"))).isTrue();
             }
             assertThat(warnings(logs)).isEmpty();
         } finally {
-            logger.detachAppender(logs);
+            logs.close();
         }
     }
 
-    private static List<String> warnings(
-            ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs) {
-        return logs.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
-                .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).toList();
+    private static List<String> warnings(dev.relay.queue.testing.CapturedLogs logs) {
+        return logs.messages(ch.qos.logback.classic.Level.WARN);
     }
 
     @Test

@@ -1,8 +1,6 @@
 package dev.relay.client.tls;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.relay.queue.testing.CapturedLogs;
 import dev.relay.client.routing.NextHop;
 import dev.relay.client.routing.Target;
 import dev.relay.client.transport.RecipientResult;
@@ -19,7 +17,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
@@ -44,7 +41,7 @@ class TransportTlsTest {
 
     private static TlsTestServer.Ca trusted;
     private static TlsTestServer.Ca stranger;
-    private static ListAppender<ILoggingEvent> logs;
+    private static CapturedLogs logs;
 
     @TempDir
     java.nio.file.Path dir;
@@ -53,14 +50,12 @@ class TransportTlsTest {
     static void pki() throws Exception {
         trusted = new TlsTestServer.Ca("Trusted Test CA");
         stranger = new TlsTestServer.Ca("Unknown CA");
-        logs = new ListAppender<>();
-        logs.start();
-        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
+        logs = CapturedLogs.root();
     }
 
     @AfterAll
     static void detach() {
-        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
+        logs.close();
     }
 
     private SmtpTransport transport(TlsPolicy defaultPolicy, CredentialsFile credentials) throws Exception {
@@ -250,7 +245,7 @@ class TransportTlsTest {
                     .anyMatch(l -> l.equals("TLS AUTH PLAIN " + expected) || l.equals("TLS " + expected))
                     .noneMatch(l -> !l.startsWith("TLS ") && l.contains(expected));
         }
-        assertThat(logs.list).noneMatch(e -> e.getFormattedMessage().contains(SECRET)
+        assertThat(logs.events()).noneMatch(e -> e.getFormattedMessage().contains(SECRET)
                 || (e.getThrowableProxy() != null && String.valueOf(e.getThrowableProxy().getMessage()).contains(SECRET)));
     }
 

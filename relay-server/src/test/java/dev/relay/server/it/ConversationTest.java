@@ -224,12 +224,7 @@ class ConversationTest {
 
     @Test
     void theListeningLineNamesTheAddressAsTheConfigurationWritesIt() {
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
-                new ch.qos.logback.core.read.ListAppender<>();
-        logs.start();
-        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
-                .getLogger(dev.relay.server.SmtpServer.class);
-        logger.addAppender(logs);
+        dev.relay.queue.testing.CapturedLogs logs = dev.relay.queue.testing.CapturedLogs.of(dev.relay.server.SmtpServer.class);
         dev.relay.server.SmtpServer third = new dev.relay.server.SmtpServer(
                 RunningServer.settings(dir.resolve("third")).listen(List.of(
                         new java.net.InetSocketAddress("127.0.0.1", 0))).build(), relay.queue,
@@ -237,11 +232,11 @@ class ConversationTest {
                 java.time.Clock.systemUTC());
         try {
             third.start();
-            assertThat(logs.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+            assertThat(logs.messages())
                     .anySatisfy(m -> assertThat(m)
                             .startsWith("listening on 127.0.0.1:" + third.address().getPort() + " ("));
         } finally {
-            logger.detachAppender(logs);
+            logs.close();
             third.stop(java.time.Duration.ofSeconds(5));
         }
     }

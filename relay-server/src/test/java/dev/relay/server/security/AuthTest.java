@@ -1,8 +1,6 @@
 package dev.relay.server.security;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.relay.queue.testing.CapturedLogs;
 import dev.relay.queue.MessageDetail;
 import dev.relay.queue.MessageView;
 import org.apache.commons.net.smtp.AuthenticatingSMTPClient;
@@ -11,7 +9,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -30,19 +27,17 @@ class AuthTest {
     static Path dir;
 
     private static RelayFixture relay;
-    private static ListAppender<ILoggingEvent> logs;
+    private static CapturedLogs logs;
 
     @BeforeAll
     static void start() throws Exception {
         relay = RelayFixture.start(dir);
-        logs = new ListAppender<>();
-        logs.start();
-        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).addAppender(logs);
+        logs = CapturedLogs.root();
     }
 
     @AfterAll
     static void stop() {
-        ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).detachAppender(logs);
+        logs.close();
         relay.close();
     }
 
@@ -98,9 +93,9 @@ class AuthTest {
         assertThat(d.envelope().origin().authUser()).isEqualTo(RelayFixture.USER);
         assertThat(d.envelope().origin().protocol()).isEqualTo("ESMTPSA");
         assertThat(relay.body(m.id())).contains("with ESMTPSA id " + m.id()).contains("relayed after AUTH");
-        assertThat(logs.list).as("no log line carries the password")
-                .noneMatch(e -> e.getFormattedMessage().contains(RelayFixture.PASSWORD)
-                        || e.getFormattedMessage().contains(plain(RelayFixture.USER, RelayFixture.PASSWORD)));
+        assertThat(logs.messages()).as("no log line carries the password")
+                .noneMatch(line -> line.contains(RelayFixture.PASSWORD)
+                        || line.contains(plain(RelayFixture.USER, RelayFixture.PASSWORD)));
     }
 
     @Test
@@ -153,7 +148,7 @@ class AuthTest {
     }
 
     private static java.util.List<String> disconnects() {
-        return logs.list.stream().map(ILoggingEvent::getFormattedMessage)
+        return logs.messages().stream()
                 .filter(m -> m.startsWith("disconnect from") && m.contains("auth=")).toList();
     }
 
@@ -163,7 +158,7 @@ class AuthTest {
             assertThat(c.command("AUTH PLAIN " + plain("nobody-here", "x")).code()).isEqualTo(535);
         }
         // the log layout puts "warning: " before every WARN line, as Postfix does
-        assertThat(logs.list).filteredOn(e -> e.getFormattedMessage().contains("sasl_username=nobody-here"))
+        assertThat(logs.events()).filteredOn(e -> e.getFormattedMessage().contains("sasl_username=nobody-here"))
                 .singleElement().satisfies(e -> {
                     assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
                     assertThat(e.getFormattedMessage()).doesNotStartWith("warning:");
@@ -190,7 +185,7 @@ class AuthTest {
             assertThat(c.command("AUTH PLAIN " + plain("mallory", "x")).toString()).startsWith("535 5.7.8");
             assertThat(c.command("NOOP").code()).isEqualTo(250);
         }
-        assertThat(logs.list).noneMatch(e -> e.getFormattedMessage().contains("wrong"));
+        assertThat(logs.messages()).noneMatch(line -> line.contains("wrong"));
     }
 
     @Test
