@@ -40,7 +40,7 @@ public final class SmtpAuth implements AutoCloseable {
      * {@link RejectedExecutionException} when too many checks wait, and with the authenticator's
      * exception when it cannot tell (the users file cannot be read).
      */
-    CompletableFuture<Boolean> check(String user, char[] password) {
+    public CompletableFuture<Boolean> check(String user, char[] password) {
         CompletableFuture<Boolean> result = new CompletableFuture<>();
         try {
             pool.execute(() -> {

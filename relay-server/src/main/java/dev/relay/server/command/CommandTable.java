@@ -3,7 +3,9 @@ package dev.relay.server.command;
 import dev.relay.mail.SmtpReply;
 import dev.relay.server.codec.SmtpCommand;
 import dev.relay.server.codec.Verb;
+import dev.relay.server.auth.SmtpAuth;
 import dev.relay.server.session.SmtpSession;
+import dev.relay.server.tls.ServerTls;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -11,12 +13,14 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The one table of verbs: each row is a handler with its guards, and the EHLO keywords are
- * listed next to it, advertised only when implemented (issue 3 section 3). A verb with no row is
- * answered 502 5.5.1, {@link Verb#UNKNOWN} 500 5.5.1.
+ * The one table of verbs, as SubEthaSMTP's {@code CommandRegistry}: each row is a handler with its
+ * guards (HELO first, no argument, TLS first), and the EHLO keywords are listed next to it,
+ * advertised only when implemented (RFC 5321 section 4.1.1.1: a server lists the extensions it
+ * supports). A verb with no row is answered 502 5.5.1, {@link Verb#UNKNOWN} 500 5.5.1.
  *
- * <p>To add a command (STARTTLS, AUTH): {@code CommandTable.standard().register(Verb.STARTTLS,
- * handler, guards...).advertise(session -> session.connection().tlsActive() ? null : "STARTTLS")}.
+ * <p>{@link #standard(ServerTls, SmtpAuth)} registers every verb the receiver knows, STARTTLS and
+ * AUTH included when they are configured; a test may replace a row with
+ * {@link Builder#register(Verb, CommandHandler, Guard...)}.
  */
 public final class CommandTable {
 
@@ -31,12 +35,34 @@ public final class CommandTable {
         this.keywords = keywords;
     }
 
-    /** The RFC 5321 commands and the extensions of issue 3 section 3. */
+    /** The RFC 5321 commands and the extensions that need no configuration; no STARTTLS, no AUTH. */
     public static Builder standard() {
-        return new Builder()
+        return standard(null, null);
+    }
+
+    /**
+     * Every command of the receiver:
+     *
+     * <ul>
+     * <li>the RFC 5321 commands, and the extensions PIPELINING, SIZE, 8BITMIME,
+     *     ENHANCEDSTATUSCODES, SMTPUTF8 and DSN;</li>
+     * <li>{@code STARTTLS} when {@code tls} is not null, advertised in EHLO until TLS is active
+     *     (RFC 3207 section 4.2: never after the handshake); with {@code tls_required}, MAIL
+     *     outside TLS is answered 530 5.7.0 (RFC 3207 section 4), a guard after "HELO first".
+     *     Only for private submission setups: a publicly referenced relay on port 25 MUST NOT
+     *     require TLS;</li>
+     * <li>{@code AUTH PLAIN LOGIN} when {@code auth} is not null, advertised only inside TLS
+     *     (RFC 4954 section 4, and so that no password ever crosses the network in clear).</li>
+     * </ul>
+     */
+    public static Builder standard(ServerTls tls, SmtpAuth auth) {
+        boolean tlsRequired = tls != null && tls.settings().requireTls();
+        Guard[] mailGuards = tlsRequired ? new Guard[] {Guard.HELO_FIRST, Guard.TLS_FIRST}
+                : new Guard[] {Guard.HELO_FIRST};
+        Builder table = new Builder()
                 .register(Verb.EHLO, HeloCommand.EHLO)
                 .register(Verb.HELO, HeloCommand.HELO)
-                .register(Verb.MAIL, new MailCommand(), Guard.HELO_FIRST)
+                .register(Verb.MAIL, new MailCommand(), mailGuards)
                 .register(Verb.RCPT, new RcptCommand())
                 .register(Verb.DATA, new DataCommand(), Guard.NO_ARGUMENT)
                 .register(Verb.RSET, (s, c) -> {
@@ -59,6 +85,15 @@ public final class CommandTable {
                 .advertise(s -> "ENHANCEDSTATUSCODES")
                 .advertise(s -> "SMTPUTF8")
                 .advertise(s -> "DSN");
+        if (tls != null) {
+            table.register(Verb.STARTTLS, new StartTlsCommand(tls), Guard.NO_ARGUMENT)
+                    .advertise(s -> s.connection().tlsActive() ? null : "STARTTLS");
+        }
+        if (auth != null) {
+            table.register(Verb.AUTH, new AuthCommand(auth))
+                    .advertise(s -> s.connection().tlsActive() ? "AUTH " + AuthCommand.MECHANISMS : null);
+        }
+        return table;
     }
 
     private static CommandHandler fixed(SmtpReply reply) {

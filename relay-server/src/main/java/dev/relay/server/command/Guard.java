@@ -17,4 +17,7 @@ public interface Guard {
 
     /** Commands that take no argument (RSET, DATA, QUIT): 501 5.5.4. */
     Guard NO_ARGUMENT = (s, c) -> c.hasArgument() ? Replies.NO_ARGUMENTS_ALLOWED : null;
+
+    /** {@code tls_required}: MAIL outside TLS is refused, RFC 3207 section 4: 530 5.7.0. */
+    Guard TLS_FIRST = (s, c) -> s.connection().tlsActive() ? null : Replies.MUST_STARTTLS;
 }

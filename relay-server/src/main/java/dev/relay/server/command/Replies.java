@@ -150,4 +150,7 @@ public final class Replies {
     public static SmtpReply unknownUser(Object path) {
         return SmtpReply.of(550, "5.1.1", Printable.escape(String.valueOf(path)) + ": Recipient address rejected: User unknown in local recipient table");
     }
+
+    /** RFC 3207 section 4: MAIL outside TLS when the server requires TLS. */
+    public static final SmtpReply MUST_STARTTLS = SmtpReply.of(530, "5.7.0", "Must issue a STARTTLS command first");
 }

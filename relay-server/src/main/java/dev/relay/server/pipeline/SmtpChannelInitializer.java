@@ -2,10 +2,9 @@ package dev.relay.server.pipeline;
 
 import dev.relay.server.ServerSettings;
 import dev.relay.server.codec.CommandDecoder;
-import dev.relay.server.codec.ContentDecoder;
 import dev.relay.server.codec.LineDeadline;
-import dev.relay.server.codec.LineFramer;
 import dev.relay.server.codec.ReplyEncoder;
+import dev.relay.server.session.HandlerNames;
 import dev.relay.server.session.ServerContext;
 import dev.relay.server.session.SmtpSession;
 import io.netty.channel.Channel;
@@ -41,19 +40,9 @@ public final class SmtpChannelInitializer extends ChannelInitializer<Channel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast(HandlerNames.IDLE, new IdleStateHandler(s.idleTimeout().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
         p.addLast(HandlerNames.DEADLINE, new LineDeadline(s.commandTimeout()));
-        p.addLast(HandlerNames.FRAMER, newFramer(s));
+        p.addLast(HandlerNames.FRAMER, context.newFramer());
         p.addLast(HandlerNames.COMMANDS, new CommandDecoder(s.maxCommandLineLength()));
         p.addLast(HandlerNames.REPLIES, REPLY_ENCODER);
         p.addLast(HandlerNames.SESSION, new SmtpSession(context));
-    }
-
-    /** The command-phase framer: long enough for MAIL/RCPT with extension parameters. */
-    public static LineFramer newFramer(ServerSettings s) {
-        return new LineFramer(CommandDecoder.framerMaximum(s.maxCommandLineLength()), s.bareLineEnds());
-    }
-
-    /** The DATA-phase decoder with the message limits. */
-    public static ContentDecoder newContentDecoder(ServerSettings s) {
-        return new ContentDecoder(s.maxMessageSize(), s.maxTextLineLength(), s.bareLineEnds(), s.maxReceivedHeaders());
     }
 }

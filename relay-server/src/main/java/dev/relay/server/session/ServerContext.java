@@ -5,6 +5,9 @@ import dev.relay.queue.QueueId;
 import dev.relay.server.LocalRecipients;
 import dev.relay.server.ServerMetrics;
 import dev.relay.server.ServerSettings;
+import dev.relay.server.codec.CommandDecoder;
+import dev.relay.server.codec.ContentDecoder;
+import dev.relay.server.codec.LineFramer;
 import dev.relay.server.command.CommandTable;
 import dev.relay.server.policy.ConnectionLimiter;
 import dev.relay.server.policy.RelayPolicy;
@@ -78,6 +81,17 @@ public final class ServerContext {
 
     public CommandTable commands() {
         return commands;
+    }
+
+    /** A command-phase framer: long enough for MAIL/RCPT with extension parameters. */
+    public LineFramer newFramer() {
+        return new LineFramer(CommandDecoder.framerMaximum(settings.maxCommandLineLength()), settings.bareLineEnds());
+    }
+
+    /** A DATA-phase decoder with the message limits. */
+    public ContentDecoder newContentDecoder() {
+        return new ContentDecoder(settings.maxMessageSize(), settings.maxTextLineLength(), settings.bareLineEnds(),
+                settings.maxReceivedHeaders());
     }
 
     public RelayPolicy relayPolicy() {

@@ -14,8 +14,6 @@ import dev.relay.server.codec.SmtpCommand;
 import dev.relay.server.codec.Verb;
 import dev.relay.server.command.CommandHandler;
 import dev.relay.server.command.Replies;
-import dev.relay.server.pipeline.HandlerNames;
-import dev.relay.server.pipeline.SmtpChannelInitializer;
 import dev.relay.server.policy.ConnectionLimiter;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -178,7 +176,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         reply(Replies.START_MAIL_INPUT);
         receivingData = true;
         // Last: the framer hands its buffered bytes to the content decoder right here.
-        ctx.pipeline().replace(HandlerNames.FRAMER, HandlerNames.CONTENT, SmtpChannelInitializer.newContentDecoder(settings));
+        ctx.pipeline().replace(HandlerNames.FRAMER, HandlerNames.CONTENT, context.newContentDecoder());
     }
 
     // --- channel events ---------------------------------------------------------------------------
@@ -354,7 +352,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
     private void swapToCommands() {
         if (ctx.pipeline().get(HandlerNames.CONTENT) != null) {
             // The content decoder hands bytes sent after the final dot to the new framer here.
-            ctx.pipeline().replace(HandlerNames.CONTENT, HandlerNames.FRAMER, SmtpChannelInitializer.newFramer(settings));
+            ctx.pipeline().replace(HandlerNames.CONTENT, HandlerNames.FRAMER, context.newFramer());
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.relay.server.tls;
 
-import dev.relay.server.pipeline.HandlerNames;
+import dev.relay.server.session.HandlerNames;
 import dev.relay.server.session.SmtpSession;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

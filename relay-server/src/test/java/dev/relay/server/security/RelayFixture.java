@@ -14,7 +14,6 @@ import dev.relay.server.auth.PasswordHash;
 import dev.relay.server.auth.SmtpAuth;
 import dev.relay.server.auth.UsersFile;
 import dev.relay.server.command.CommandTable;
-import dev.relay.server.tls.SecurityCommands;
 import dev.relay.server.tls.ServerTls;
 import dev.relay.server.tls.TestPki;
 import dev.relay.server.tls.TlsSettings;
@@ -79,7 +78,7 @@ final class RelayFixture implements AutoCloseable {
                 .stopTimeout(Duration.ofSeconds(5))
                 .ioThreads(2);
         LocalRecipients local = m -> m.localPart() != null && LOCAL_USERS.contains(m.localPart());
-        CommandTable table = SecurityCommands.install(CommandTable.standard(), tls, auth).build();
+        CommandTable table = CommandTable.standard(tls, auth).build();
         server = new SmtpServer(settings.apply(b).build(), queue, local, new SimpleMeterRegistry(), Clock.systemUTC(),
                 QueueId::generate, table);
         server.implicitTls(List.of(new InetSocketAddress("127.0.0.1", 0)), tls::installImplicit);

@@ -10,7 +10,7 @@ import dev.relay.server.BareLineEnds;
 import dev.relay.server.LocalRecipients;
 import dev.relay.server.ServerSettings;
 import dev.relay.server.command.CommandTable;
-import dev.relay.server.pipeline.HandlerNames;
+import dev.relay.server.session.HandlerNames;
 import dev.relay.server.testing.InMemoryQueue;
 import dev.relay.server.testing.SmtpTestChannel;
 import io.netty.handler.timeout.IdleStateEvent;

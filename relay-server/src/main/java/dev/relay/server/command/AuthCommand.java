@@ -1,10 +1,14 @@
-package dev.relay.server.auth;
+package dev.relay.server.command;
 
 import dev.relay.mail.Printable;
 import dev.relay.mail.SmtpReply;
 import dev.relay.server.codec.SmtpCommand;
-import dev.relay.server.command.CommandHandler;
-import dev.relay.server.pipeline.HandlerNames;
+import dev.relay.server.auth.AuthSettings;
+import dev.relay.server.auth.PasswordHash;
+import dev.relay.server.auth.SaslMechanism;
+import dev.relay.server.auth.SaslStep;
+import dev.relay.server.auth.SmtpAuth;
+import dev.relay.server.session.HandlerNames;
 import dev.relay.server.session.SmtpSession;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,9 +1,8 @@
-package dev.relay.server.tls;
+package dev.relay.server.command;
 
 import dev.relay.mail.SmtpReply;
 import dev.relay.server.codec.SmtpCommand;
-import dev.relay.server.command.CommandHandler;
-import dev.relay.server.command.Replies;
+import dev.relay.server.tls.ServerTls;
 import dev.relay.server.session.SmtpSession;
 import io.netty.channel.Channel;
 

@@ -1,4 +1,4 @@
-package dev.relay.server.pipeline;
+package dev.relay.server.session;
 
 /**
  * The names of the pipeline's handlers, in reading order. The TLS handler (RFC 3207 STARTTLS
