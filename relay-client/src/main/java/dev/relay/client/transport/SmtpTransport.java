@@ -80,12 +80,6 @@ import org.apache.commons.net.smtp.SMTPConnectionClosedException;
 public final class SmtpTransport {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SmtpTransport.class);
 
-    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "smtp-write-watchdog");
-        t.setDaemon(true);
-        return t;
-    });
-
     private final TransportSettings settings;
     private final String heloName;
     private final OutboundTls tls;
@@ -114,6 +108,10 @@ public final class SmtpTransport {
     /** For tests: how long a session may sit idle before {@link Connection#reset()} checks it with RSET. */
     void rsetAfterIdle(Duration idle) {
         this.rsetAfterIdle = idle;
+    }
+
+    Duration rsetAfterIdle() {
+        return rsetAfterIdle;
     }
 
     /**
@@ -148,7 +146,7 @@ public final class SmtpTransport {
         client.setConnectTimeout(millis(settings.connectTimeout()));
         client.setDefaultTimeout(millis(settings.greetingTimeout()));
         session.writeTimeout = settings.greetingTimeout().toMillis();
-        client.setSocketFactory(new BoundedSocketFactory(session, settings.maxReplyBytes()));
+        client.setSocketFactory(new BoundedSocket.Factory(session, settings.maxReplyBytes()));
         try {
             client.connect(target.address(), target.port());
         } catch (SMTPConnectionClosedException e) {
@@ -196,7 +194,7 @@ public final class SmtpTransport {
                 phase = "AUTH";
                 authenticate(session, target, hop, extensions);
             }
-            return new Connection(session, target, extensions, greeting);
+            return new Connection(this, session, target, extensions, greeting);
         } catch (SMTPConnectionClosedException e) {
             SmtpReply reply = replyOf(client, SmtpReply.of(421, "4.4.2", target + " closed the connection"));
             session.disconnectQuietly();
@@ -277,349 +275,6 @@ public final class SmtpTransport {
         return SmtpReply.of(421, "4.3.0", what + ": " + reply);
     }
 
-    /** An open session to one next-hop address. Not thread-safe: one thread uses it at a time. */
-    public final class Connection implements AutoCloseable {
-        private final Session session;
-        private final OutboundTls.Client client;
-        private final Target target;
-        private final Map<String, String> extensions;
-        private final SmtpReply greeting;
-        private boolean usable = true;
-        private int transactions;
-        /** No transaction open at the server: the last one ended with the reply to the final dot or to RSET. */
-        private boolean clean = true;
-        /** System.nanoTime() of the last reply read. */
-        private long lastUsed = System.nanoTime();
-
-        private Connection(Session session, Target target, Map<String, String> extensions, SmtpReply greeting) {
-            this.session = session;
-            this.client = session.client;
-            this.target = target;
-            this.extensions = Collections.unmodifiableMap(extensions);
-            this.greeting = greeting;
-        }
-
-        public Target target() {
-            return target;
-        }
-
-        public SmtpReply greeting() {
-            return greeting;
-        }
-
-        /** True when the session is encrypted. */
-        public boolean isTls() {
-            return client.isTls();
-        }
-
-        /** The EHLO keywords (upper case) with their parameters (may be empty); empty after HELO. */
-        public Map<String, String> extensions() {
-            return extensions;
-        }
-
-        public boolean supports(String keyword) {
-            return extensions.containsKey(keyword.toUpperCase(Locale.ROOT));
-        }
-
-        /** The advertised SIZE limit (RFC 1870), 0 when there is none. */
-        public long sizeLimit() {
-            String v = extensions.get("SIZE");
-            if (v == null || v.isBlank()) {
-                return 0;
-            }
-            try {
-                return Long.parseLong(v.trim());
-            } catch (NumberFormatException e) {
-                return 0;
-            }
-        }
-
-        /** Transactions run on this session so far. */
-        public int transactions() {
-            return transactions;
-        }
-
-        /** False once the session failed (I/O error, timeout, 421): close it, do not reuse it. */
-        public boolean isUsable() {
-            return usable && client.isConnected();
-        }
-
-        /**
-         * Runs one transaction; never throws. With PIPELINING (RFC 2920) MAIL, every RCPT and
-         * DATA go out as one group in one write, DATA last (section 3.1), and the replies are read
-         * in order afterwards, each with its own timeout; without it, command by command. The
-         * outcome is the same either way: a refused MAIL gives every recipient MAIL's reply, a
-         * refused RCPT its own, a refused DATA the accepted recipients DATA's reply, and the reply
-         * to the final dot the accepted recipients.
-         */
-        public TransactionResult send(Transaction tx) {
-            transactions++;
-            int n = tx.recipients().size();
-            RecipientResult[] results = new RecipientResult[n];
-            boolean dsn = supports("DSN");
-            SmtpReply refusal = precheck(tx);
-            if (refusal != null) {
-                Arrays.fill(results, new RecipientResult.Failed(refusal));
-                lastUsed = System.nanoTime();
-                return new TransactionResult(Arrays.asList(results), dsn);
-            }
-            // Until the transaction ends with a reply after which the server holds none (the reply
-            // to the final dot, or to RSET): then the next one needs no RSET first.
-            clean = false;
-            String phase = "MAIL FROM";
-            try {
-                String mailCommand = "MAIL FROM:" + wire(tx.reversePath() + params(mailParameters(tx)));
-                List<String> rcptCommands = new ArrayList<>(n);
-                for (OutboundRecipient r : tx.recipients()) {
-                    rcptCommands.add("RCPT TO:" + wire(r.forwardPath()
-                            + params(dsn ? r.parameters().toParameterList() : List.of())));
-                }
-                // Each reply decides its recipients as soon as it is read, so that a 421 later in
-                // the group defers only the recipients still open.
-                SmtpReply mail;
-                List<Integer> accepted = new ArrayList<>(n);
-                SmtpReply data = null; // null: DATA not sent
-                if (supports("PIPELINING")) {
-                    List<String> group = new ArrayList<>(n + 2);
-                    group.add(mailCommand);
-                    group.addAll(rcptCommands);
-                    group.add("DATA");
-                    session.phase(settings.mailTimeout());
-                    // One reply per command may be read before our next write: each may be as
-                    // long as one reply may be.
-                    session.replyAllowance = (long) settings.maxReplyBytes() * group.size();
-                    try {
-                        client.pipeline(group);
-                        // RFC 2920 section 3.1: the client MUST check all statuses of a group,
-                        // so every reply is read, also after a refused MAIL.
-                        mail = read(settings.mailTimeout());
-                        if (!mail.isPositive()) {
-                            Arrays.fill(results, RecipientResult.of(mail));
-                        }
-                        phase = "RCPT TO";
-                        for (int i = 0; i < n; i++) {
-                            rcpt(i, read(settings.rcptTimeout()), mail, results, accepted);
-                        }
-                        phase = "DATA";
-                        data = read(settings.dataInitTimeout());
-                    } finally {
-                        session.replyAllowance = settings.maxReplyBytes();
-                    }
-                } else {
-                    session.phase(settings.mailTimeout());
-                    client.sendCommand(mailCommand);
-                    mail = replyOf(client, null);
-                    if (!mail.isPositive()) {
-                        Arrays.fill(results, RecipientResult.of(mail));
-                    } else {
-                        phase = "RCPT TO";
-                        for (int i = 0; i < n; i++) {
-                            session.phase(settings.rcptTimeout());
-                            client.sendCommand(rcptCommands.get(i));
-                            rcpt(i, replyOf(client, null), mail, results, accepted);
-                        }
-                        if (!accepted.isEmpty()) {
-                            phase = "DATA";
-                            session.phase(settings.dataInitTimeout());
-                            client.sendCommand("DATA");
-                            data = replyOf(client, null);
-                        }
-                    }
-                }
-                boolean go = data != null && data.isIntermediate();
-                if (go && !accepted.isEmpty()) {
-                    phase = "message content";
-                    session.phase(settings.dataBlockTimeout());
-                    try (InputStream in = tx.body().open()) {
-                        DotStuffer.send(in, client.output(), tx.size());
-                    }
-                    phase = "end of data";
-                    fill(results, accepted, read(settings.dataTerminationTimeout()));
-                    clean = true;
-                } else if (go) {
-                    // A pipelined DATA accepted although MAIL or every RCPT was refused. RFC 2920
-                    // section 3.1: "if the DATA command was accepted the SMTP client should send a
-                    // single dot" (so does Postfix): an empty message to no recipient, which the
-                    // server refuses or drops; nothing is delivered and no recipient of ours is
-                    // decided by its reply. Closing the connection instead would lose a good
-                    // session for a server quirk. Its reply ends the transaction (RFC 5321
-                    // section 4.1.1.4), so no RSET is needed.
-                    phase = "end of data";
-                    session.phase(settings.dataTerminationTimeout());
-                    DotStuffer.send(InputStream.nullInputStream(), client.output(), 0);
-                    read(settings.dataTerminationTimeout());
-                    clean = true;
-                } else {
-                    if (data != null && !accepted.isEmpty()) {
-                        fill(results, accepted, data.isPositive()
-                                ? SmtpReply.of(451, "4.5.0", "unexpected reply to DATA from " + target + ": " + data)
-                                : data);
-                    }
-                    resetAfterFailure();
-                }
-                lastUsed = System.nanoTime();
-                return new TransactionResult(Arrays.asList(results), dsn);
-            } catch (SMTPConnectionClosedException e) {
-                // 421 at any point (RFC 5321 section 3.8): the server is closing; defer what is left.
-                usable = false;
-                fillOpen(results, replyOf(client, SmtpReply.of(421, "4.4.2", target + " closed the connection")));
-                session.disconnectQuietly();
-                return new TransactionResult(Arrays.asList(results), dsn);
-            } catch (IOException e) {
-                usable = false;
-                String what = e instanceof SocketTimeoutException
-                        ? "conversation with " + target + " timed out while sending " + phase
-                        : "lost connection with " + target + " while sending " + phase + ": " + describe(e);
-                fillOpen(results, SmtpReply.of(451, "4.4.2", what));
-                session.disconnectQuietly();
-                return new TransactionResult(Arrays.asList(results), dsn);
-            }
-        }
-
-        /** A RCPT reply: the recipient accepted, or decided by the reply (by MAIL's when MAIL was refused). */
-        private static void rcpt(int i, SmtpReply reply, SmtpReply mail, RecipientResult[] results, List<Integer> accepted) {
-            if (!mail.isPositive()) {
-                return;
-            }
-            if (reply.isPositive()) {
-                accepted.add(i);
-            } else {
-                results[i] = RecipientResult.of(reply);
-            }
-        }
-
-        /** Reads the next reply of a pipelined group (or after content) within {@code timeout}. */
-        private SmtpReply read(Duration timeout) throws IOException {
-            session.phase(timeout);
-            client.getReply();
-            return replyOf(client, null);
-        }
-
-        /** RFC 1870, RFC 6152, RFC 6531 checks before anything is sent; null when the message may go. */
-        private SmtpReply precheck(Transaction tx) {
-            long limit = sizeLimit();
-            if (limit > 0 && tx.size() > limit) {
-                return SmtpReply.of(552, "5.3.4", "message size " + tx.size() + " exceeds size limit " + limit
-                        + " of " + target);
-            }
-            if (tx.parameters().body() == BodyType.EIGHT_BIT_MIME && !supports("8BITMIME")) {
-                return SmtpReply.of(554, "5.6.3", "8-bit message cannot be relayed: " + target
-                        + " does not offer 8BITMIME and the relay does not convert content");
-            }
-            if (tx.parameters().smtputf8() && !supports("SMTPUTF8")) {
-                return SmtpReply.of(553, "5.6.7", "internationalized (SMTPUTF8) message cannot be relayed: "
-                        + target + " does not offer SMTPUTF8");
-            }
-            return null;
-        }
-
-        /** RFC 5321 section 4.1.1.11: only parameters of extensions the next hop offered. */
-        private List<String> mailParameters(Transaction tx) {
-            MailParameters p = tx.parameters();
-            boolean dsn = supports("DSN");
-            MailParameters out = new MailParameters(
-                    supports("SIZE") ? Long.valueOf(tx.size()) : null,
-                    supports("8BITMIME") ? p.body() : null,
-                    p.smtputf8(),
-                    dsn ? p.ret() : null,
-                    dsn ? p.envid() : null);
-            return out.toParameterList();
-        }
-
-        private void resetAfterFailure() throws IOException {
-            session.phase(settings.rsetTimeout());
-            client.rset();
-            if (replyOf(client, null).isPositive()) {
-                clean = true;
-            } else {
-                usable = false;
-            }
-            lastUsed = System.nanoTime();
-        }
-
-        /**
-         * Makes the session ready for the next transaction; false (and the session closed) when
-         * it is not. Sends RSET only when it is needed: the reply to the final dot already reset
-         * the server's state (RFC 5321 section 4.1.1.4), and a failed transaction was reset when
-         * it failed, so after a recent transaction this costs no round trip. A session idle
-         * longer than one second gets an RSET to check it is still
-         * alive, as Postfix does with a cached connection (smtp_rset_timeout): a next hop that
-         * dropped it meanwhile is found out here, and the caller opens a new session, instead of
-         * in the middle of the next transaction, which would defer its recipients.
-         */
-        public boolean reset() {
-            if (!isUsable()) {
-                return false;
-            }
-            if (clean && System.nanoTime() - lastUsed < rsetAfterIdle.toNanos()) {
-                return true;
-            }
-            try {
-                resetAfterFailure();
-            } catch (IOException e) {
-                usable = false;
-            }
-            if (!usable) {
-                session.disconnectQuietly();
-            }
-            return usable;
-        }
-
-        /**
-         * Closes the socket at once, without QUIT, from any thread: a transaction blocked in it
-         * fails with an I/O error and its open recipients are deferred. For a bounded shutdown.
-         */
-        public void abort() {
-            usable = false;
-            session.disconnectQuietly();
-        }
-
-        /** QUIT (best effort, bounded by the RSET timeout) and close. */
-        @Override
-        public void close() {
-            if (client.isConnected() && usable) {
-                try {
-                    session.phase(settings.rsetTimeout());
-                    client.quit();
-                } catch (IOException e) {
-                    // closing anyway
-                }
-            }
-            usable = false;
-            session.disconnectQuietly();
-        }
-    }
-
-    /** UTF-8 text as the ISO-8859-1 chars of its bytes: the client's encoding then writes the UTF-8 bytes. */
-    private static String wire(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            if (text.charAt(i) > 0x7f) {
-                return new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
-            }
-        }
-        return text;
-    }
-
-    private static void fill(RecipientResult[] results, List<Integer> indexes, SmtpReply reply) {
-        RecipientResult r = RecipientResult.of(reply);
-        for (int i : indexes) {
-            results[i] = r;
-        }
-    }
-
-    private static void fillOpen(RecipientResult[] results, SmtpReply reply) {
-        SmtpReply deferral = reply.isTransient() ? reply : SmtpReply.of(451, "4.4.2", reply.toString());
-        for (int i = 0; i < results.length; i++) {
-            if (results[i] == null) {
-                results[i] = new RecipientResult.Deferred(deferral);
-            }
-        }
-    }
-
-    private static String params(List<String> params) {
-        return params.isEmpty() ? "" : " " + String.join(" ", params);
-    }
-
     /** EHLO keywords and parameters from the lines after the first (RFC 5321 section 4.1.1.1). */
     static Map<String, String> parseExtensions(SmtpReply ehlo) {
         Map<String, String> ext = new HashMap<>();
@@ -641,7 +296,7 @@ public final class SmtpTransport {
      * {@code NNN-text} or {@code NNN text}; the code and separator are taken off, and the
      * ISO-8859-1 chars are read back as the UTF-8 bytes they were.
      */
-    private static SmtpReply replyOf(AuthenticatingSMTPClient client, SmtpReply fallback) {
+    static SmtpReply replyOf(AuthenticatingSMTPClient client, SmtpReply fallback) {
         String[] raw = client.getReplyStrings();
         int code = client.getReplyCode();
         if (raw == null || raw.length == 0 || code < 200 || code > 599) {
@@ -655,12 +310,12 @@ public final class SmtpTransport {
         return SmtpReply.fromServer(code, lines);
     }
 
-    private static String describe(IOException e) {
+    static String describe(IOException e) {
         String m = e.getMessage();
         return m == null ? e.getClass().getSimpleName() : m;
     }
 
-    private static int millis(Duration d) {
+    static int millis(Duration d) {
         return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
     }
 
@@ -672,187 +327,6 @@ public final class SmtpTransport {
     public void abortAll() {
         for (Session s : live) {
             s.abort();
-        }
-    }
-
-    /** A client with the state our socket wrapper shares with it. */
-    private static final class Session {
-        final OutboundTls.Client client;
-        final java.util.Set<Session> live;
-        volatile long writeTimeout;
-        /** The most bytes that may be read between two of our writes: one reply's worth, more for a pipelined group. */
-        volatile long replyAllowance;
-        volatile boolean socketConnected;
-        volatile Socket socket;
-
-        Session(OutboundTls.Client client, java.util.Set<Session> live) {
-            this.client = client;
-            this.live = live;
-        }
-
-        void abort() {
-            Socket s = socket;
-            if (s != null) {
-                try {
-                    s.close();
-                } catch (IOException e) {
-                    // closing anyway
-                }
-            }
-        }
-
-        /** Sets the read timeout and the write watchdog for the next phase. */
-        void phase(Duration timeout) throws IOException {
-            writeTimeout = timeout.toMillis();
-            client.setSoTimeout(millis(timeout));
-        }
-
-        void disconnectQuietly() {
-            live.remove(this);
-            try {
-                if (client.isConnected()) {
-                    client.disconnect();
-                }
-            } catch (IOException e) {
-                // nothing left to do
-            }
-        }
-    }
-
-    /** Makes the one socket of a session: bounded replies, watched writes. */
-    private static final class BoundedSocketFactory extends SocketFactory {
-        private final Session session;
-        private final int maxReplyBytes;
-
-        BoundedSocketFactory(Session session, int maxReplyBytes) {
-            this.session = session;
-            this.maxReplyBytes = maxReplyBytes;
-        }
-
-        @Override
-        public Socket createSocket() {
-            BoundedSocket s = new BoundedSocket(session, maxReplyBytes);
-            session.socket = s;
-            return s;
-        }
-
-        @Override
-        public Socket createSocket(String host, int port) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Socket createSocket(String host, int port, java.net.InetAddress localHost, int localPort) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Socket createSocket(java.net.InetAddress host, int port) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Socket createSocket(java.net.InetAddress address, int port, java.net.InetAddress localAddress, int localPort) {
-            throw new UnsupportedOperationException();
-        }
-    }
-
-    /**
-     * A plain socket whose input fails when more than {@code maxReplyBytes} arrive between two of
-     * our writes (one reply, however many lines; that many per command after a pipelined group), and whose writes are closed by a watchdog when
-     * they block longer than the current phase's timeout. Under TLS it carries the encrypted
-     * bytes, so both bounds still hold.
-     */
-    private static final class BoundedSocket extends Socket {
-        private final Session session;
-        private final int maxReplyBytes;
-        private volatile long readSinceWrite;
-        private InputStream in;
-        private OutputStream out;
-
-        BoundedSocket(Session session, int maxReplyBytes) {
-            this.session = session;
-            this.maxReplyBytes = maxReplyBytes;
-        }
-
-        @Override
-        public void connect(java.net.SocketAddress endpoint, int timeout) throws IOException {
-            super.connect(endpoint, timeout);
-            session.socketConnected = true;
-        }
-
-        @Override
-        public synchronized InputStream getInputStream() throws IOException {
-            if (in == null) {
-                in = new FilterInputStream(super.getInputStream()) {
-                    @Override
-                    public int read() throws IOException {
-                        int c = super.read();
-                        if (c >= 0) {
-                            count(1);
-                        }
-                        return c;
-                    }
-
-                    @Override
-                    public int read(byte[] b, int off, int len) throws IOException {
-                        int r = super.read(b, off, len);
-                        if (r > 0) {
-                            count(r);
-                        }
-                        return r;
-                    }
-                };
-            }
-            return in;
-        }
-
-        private void count(int n) throws IOException {
-            readSinceWrite += n;
-            if (readSinceWrite > session.replyAllowance) {
-                close();
-                throw new IOException("reply longer than " + maxReplyBytes + " bytes");
-            }
-        }
-
-        @Override
-        public synchronized OutputStream getOutputStream() throws IOException {
-            if (out == null) {
-                OutputStream raw = super.getOutputStream();
-                out = new FilterOutputStream(raw) {
-                    @Override
-                    public void write(int b) throws IOException {
-                        write(new byte[] {(byte) b}, 0, 1);
-                    }
-
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        readSinceWrite = 0;
-                        long timeout = session.writeTimeout;
-                        ScheduledFuture<?> guard = WATCHDOG.schedule(BoundedSocket.this::closeQuietly,
-                                timeout, TimeUnit.MILLISECONDS);
-                        try {
-                            raw.write(b, off, len);
-                        } catch (IOException e) {
-                            if (guard.isDone()) {
-                                throw new SocketTimeoutException("write blocked longer than " + timeout + " ms");
-                            }
-                            throw e;
-                        } finally {
-                            guard.cancel(false);
-                        }
-                    }
-                };
-            }
-            return out;
-        }
-
-        private void closeQuietly() {
-            try {
-                close();
-            } catch (IOException e) {
-                // the blocked writer sees the error
-            }
         }
     }
 }

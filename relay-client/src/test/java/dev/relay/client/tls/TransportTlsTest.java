@@ -4,6 +4,7 @@ import dev.relay.queue.testing.CapturedLogs;
 import dev.relay.client.routing.NextHop;
 import dev.relay.client.routing.Target;
 import dev.relay.client.transport.RecipientResult;
+import dev.relay.client.transport.Connection;
 import dev.relay.client.transport.SmtpTransport;
 import dev.relay.client.transport.Transaction;
 import dev.relay.client.transport.TransactionResult;
@@ -75,7 +76,7 @@ class TransportTlsTest {
     }
 
     private static TransactionResult deliver(SmtpTransport t, Target target, NextHop hop) throws Exception {
-        try (SmtpTransport.Connection c = t.connect(target, hop)) {
+        try (Connection c = t.connect(target, hop)) {
             return c.send(message());
         }
     }

@@ -44,7 +44,7 @@ class PipeliningTransportTest {
         server.close();
     }
 
-    private SmtpTransport.Connection connect() throws Exception {
+    private Connection connect() throws Exception {
         Target t = new Target("127.0.0.1", InetAddress.getLoopbackAddress(), server.port());
         return transport.connect(t, NextHop.direct("127.0.0.1", server.port()));
     }
@@ -65,7 +65,7 @@ class PipeliningTransportTest {
     }
 
     /** After a failure in a group, a clean transaction still gets its own replies: nothing was left unread. */
-    private void nextTransactionStillMatchesItsReplies(SmtpTransport.Connection c) {
+    private void nextTransactionStillMatchesItsReplies(Connection c) {
         server.heal();
         server.mailReply = "250 2.1.0 ok";
         server.dataCommandReply = null;
@@ -80,7 +80,7 @@ class PipeliningTransportTest {
     @Test
     void theGroupGoesOutInOneWriteAndTheContentWithItsDotInAnother() throws Exception {
         byte[] msg = TestMessages.small("group");
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             TransactionResult r = c.send(tx(msg, "a@dst.test", "b@dst.test", "c@dst.test"));
             assertThat(r.recipients()).allMatch(x -> x instanceof RecipientResult.Delivered);
         }
@@ -95,7 +95,7 @@ class PipeliningTransportTest {
     @Test
     void withoutPipeliningTheCommandsGoOneByOne() throws Exception {
         server.extensions = List.of("8BITMIME");
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             TransactionResult r = c.send(tx(TestMessages.small("lockstep"), "a@dst.test", "b@dst.test"));
             assertThat(r.recipients()).allMatch(x -> x instanceof RecipientResult.Delivered);
         }
@@ -107,7 +107,7 @@ class PipeliningTransportTest {
     @Test
     void mailRefusedInAGroupGivesEveryRecipientMailsReply() throws Exception {
         server.mailReply = "550 5.7.1 sender refused";
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             TransactionResult r = c.send(tx(TestMessages.small("m"), "a@dst.test", "b@dst.test"));
             assertThat(r.recipients()).hasSize(2).allSatisfy(x -> {
                 assertThat(x).isInstanceOf(RecipientResult.Failed.class);
@@ -127,7 +127,7 @@ class PipeliningTransportTest {
     void someRecipientsRefusedGetTheirOwnReplies() throws Exception {
         server.rcptReply = a -> a.contains("busy") ? "452 4.2.2 over quota"
                 : a.contains("gone") ? "550 5.1.1 no such user" : "250 2.1.5 ok";
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             TransactionResult r = c.send(tx(TestMessages.small("some"), "busy@dst.test", "a@dst.test",
                     "gone@dst.test", "b@dst.test"));
             assertThat(r.recipients().get(0)).isInstanceOf(RecipientResult.Deferred.class);
@@ -147,7 +147,7 @@ class PipeliningTransportTest {
     void allRecipientsRefusedAndData354SendsALoneDotAndDeliversNothing() throws Exception {
         server.rcptReply = a -> "550 5.1.1 no such user";
         server.dataCommandReply = "354 go ahead anyway";
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             TransactionResult r = c.send(tx(TestMessages.small("nobody"), "a@dst.test", "b@dst.test"));
             assertThat(r.recipients()).allSatisfy(x -> {
                 assertThat(x).isInstanceOf(RecipientResult.Failed.class);
@@ -165,7 +165,7 @@ class PipeliningTransportTest {
     void mailRefusedAndData354AlsoSendsALoneDot() throws Exception {
         server.mailReply = "451 4.3.0 try later";
         server.dataCommandReply = "354 go ahead anyway";
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             TransactionResult r = c.send(tx(TestMessages.small("nobody"), "a@dst.test"));
             assertThat(r.recipients().get(0)).isInstanceOf(RecipientResult.Deferred.class);
             assertThat(r.recipients().get(0).reply().code()).isEqualTo(451);
@@ -179,7 +179,7 @@ class PipeliningTransportTest {
     void allRecipientsRefusedAndDataRefusedResets() throws Exception {
         server.rcptReply = a -> "550 5.1.1 no such user";
         server.dataCommandReply = "503 5.5.1 no valid recipients";
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             TransactionResult r = c.send(tx(TestMessages.small("nobody"), "a@dst.test", "b@dst.test"));
             assertThat(r.recipients()).allSatisfy(x -> {
                 assertThat(x).isInstanceOf(RecipientResult.Failed.class);
@@ -196,7 +196,7 @@ class PipeliningTransportTest {
     void dataRefusedGivesTheAcceptedRecipientsDatasReply() throws Exception {
         server.rcptReply = a -> a.contains("gone") ? "550 5.1.1 no such user" : "250 2.1.5 ok";
         server.dataCommandReply = "451 4.3.0 queue full";
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             TransactionResult r = c.send(tx(TestMessages.small("d"), "a@dst.test", "gone@dst.test", "b@dst.test"));
             assertThat(r.recipients().get(0)).isInstanceOf(RecipientResult.Deferred.class);
             assertThat(r.recipients().get(0).reply().text()).contains("queue full");
@@ -212,7 +212,7 @@ class PipeliningTransportTest {
     void a421InTheMiddleOfTheGroupDefersOnlyTheOpenRecipients() throws Exception {
         server.rcptReply = a -> a.contains("gone") ? "550 5.1.1 no such user"
                 : a.contains("b@") ? "421 4.3.2 shutting down" : "250 2.1.5 ok";
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             TransactionResult r = c.send(tx(TestMessages.small("x"), "gone@dst.test", "a@dst.test", "b@dst.test",
                     "c@dst.test"));
             assertThat(r.recipients().get(0)).as("decided before the 421").isInstanceOf(RecipientResult.Failed.class);
@@ -235,7 +235,7 @@ class PipeliningTransportTest {
             bytes("Subject: no final crlf\r\n\r\nlast line.x"),
             bytes("Subject: 8bit\r\n\r\n\u00e9t\u00e9 \u00ff\u0080\u0000\r\n.\u00e9\r\n"),
         };
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             for (byte[] body : bodies) {
                 assertThat(c.reset()).isTrue();
                 TransactionResult r = c.send(tx(body, "u@dst.test"));
@@ -266,7 +266,7 @@ class PipeliningTransportTest {
             b.writeBytes(bytes("\r\n"));
         }
         byte[] msg = b.toByteArray();
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             TransactionResult r = c.send(tx(msg, "big@dst.test"));
             assertThat(r.recipients().get(0)).isInstanceOf(RecipientResult.Delivered.class);
         }
@@ -276,7 +276,7 @@ class PipeliningTransportTest {
 
     @Test
     void noRsetBetweenTwoCleanTransactionsOnOneConnection() throws Exception {
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             for (int i = 0; i < 3; i++) {
                 assertThat(c.reset()).isTrue();
                 TransactionResult r = c.send(tx(TestMessages.small("m" + i), "u" + i + "@dst.test"));
@@ -291,7 +291,7 @@ class PipeliningTransportTest {
     @Test
     void rsetAfterAFailedTransactionOnlyOnce() throws Exception {
         server.rcptReply = a -> "550 5.1.1 no such user";
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             c.send(tx(TestMessages.small("f"), "a@dst.test"));
             assertThat(count("RSET")).isEqualTo(1);
             server.heal();
@@ -306,7 +306,7 @@ class PipeliningTransportTest {
     @Test
     void rsetChecksAConnectionThatSatIdle() throws Exception {
         transport.rsetAfterIdle(Duration.ofMillis(100));
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             assertThat(c.send(tx(TestMessages.small("a"), "a@dst.test")).recipients().get(0))
                     .isInstanceOf(RecipientResult.Delivered.class);
             assertThat(c.reset()).isTrue();
@@ -322,7 +322,7 @@ class PipeliningTransportTest {
     @Test
     void aConnectionDroppedWhileIdleIsFoundByRsetNotByTheNextTransaction() throws Exception {
         transport.rsetAfterIdle(Duration.ofMillis(100));
-        try (SmtpTransport.Connection c = connect()) {
+        try (Connection c = connect()) {
             assertThat(c.send(tx(TestMessages.small("a"), "a@dst.test")).recipients().get(0))
                     .isInstanceOf(RecipientResult.Delivered.class);
             server.dropConnections();

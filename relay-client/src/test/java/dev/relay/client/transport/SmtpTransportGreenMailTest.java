@@ -53,14 +53,14 @@ class SmtpTransportGreenMailTest {
                 () -> new ByteArrayInputStream(content));
     }
 
-    private SmtpTransport.Connection connect(int port) throws Exception {
+    private Connection connect(int port) throws Exception {
         return transport.connect(target(port), NextHop.direct("127.0.0.1", port));
     }
 
     @Test
     void oneRecipient() throws Exception {
         byte[] msg = TestMessages.small("one");
-        try (SmtpTransport.Connection c = connect(greenMail.getSmtp().getPort())) {
+        try (Connection c = connect(greenMail.getSmtp().getPort())) {
             assertThat(c.supports("8BITMIME") || !c.extensions().isEmpty()).isTrue();
             TransactionResult r = c.send(tx(msg, "u@dst.test"));
             assertThat(r.recipients()).hasSize(1);
@@ -75,7 +75,7 @@ class SmtpTransportGreenMailTest {
 
     @Test
     void severalRecipientsInOneTransaction() throws Exception {
-        try (SmtpTransport.Connection c = connect(greenMail.getSmtp().getPort())) {
+        try (Connection c = connect(greenMail.getSmtp().getPort())) {
             TransactionResult r = c.send(tx(TestMessages.small("many"), "a@dst.test", "b@dst.test", "c@other.test"));
             assertThat(r.recipients()).allMatch(x -> x instanceof RecipientResult.Delivered);
             assertThat(c.transactions()).isEqualTo(1);
@@ -94,7 +94,7 @@ class SmtpTransportGreenMailTest {
     @Test
     void connectionReusedWithRset() throws Exception {
         try (CountingProxy proxy = new CountingProxy(greenMail.getSmtp().getPort())) {
-            try (SmtpTransport.Connection c = connect(proxy.port())) {
+            try (Connection c = connect(proxy.port())) {
                 for (int i = 0; i < 5; i++) {
                     if (i > 0) {
                         assertThat(c.reset()).isTrue();
@@ -112,7 +112,7 @@ class SmtpTransportGreenMailTest {
     @Test
     void twentyMebibytesByteExact() throws Exception {
         byte[] msg = TestMessages.large(20 * 1024 * 1024, 42);
-        try (SmtpTransport.Connection c = connect(greenMail.getSmtp().getPort())) {
+        try (Connection c = connect(greenMail.getSmtp().getPort())) {
             TransactionResult r = c.send(tx(msg, "big@dst.test"));
             assertThat(r.recipients().get(0)).isInstanceOf(RecipientResult.Delivered.class);
         }
