@@ -2,6 +2,7 @@ package dev.relay.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.relay.queue.QueueFilter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,7 +81,7 @@ class MultiHopRelayTest {
         Relay[] r = threeRelays("rfc821");
         send(Relays.port(r[0]), "<s@src.test>", "<@a.test,@b.test:u@c.test>");
 
-        String stored = delivered(dir, "c.test", "u");
+        String stored = delivered(dir, "c.test", "u", r);
         assertThat(stored).startsWith("Return-Path: <@b.test,@a.test:s@src.test>\r\nDelivered-To: u@c.test\r\n");
         assertThat(receivedBy(stored)).containsExactly("c.test", "b.test", "a.test");
         assertThat(stored).endsWith("\r\n" + MESSAGE); // the content after the trace fields, byte for byte
@@ -97,7 +98,7 @@ class MultiHopRelayTest {
         Relay[] r = threeRelays("rfc821");
         send(Relays.port(r[0]), "<s@src.test>", "<u@c.test>");
 
-        String stored = delivered(dir, "c.test", "u");
+        String stored = delivered(dir, "c.test", "u", r);
         assertThat(stored).startsWith("Return-Path: <s@src.test>\r\nDelivered-To: u@c.test\r\n");
         assertThat(receivedBy(stored)).containsExactly("c.test", "a.test");
         assertThat(stored).endsWith("\r\n" + MESSAGE);
@@ -108,7 +109,7 @@ class MultiHopRelayTest {
         Relay[] r = threeRelays("honor");
         send(Relays.port(r[0]), "<s@src.test>", "<@a.test,@b.test:u@c.test>");
 
-        String stored = delivered(dir, "c.test", "u");
+        String stored = delivered(dir, "c.test", "u", r);
         assertThat(stored).startsWith("Return-Path: <s@src.test>\r\nDelivered-To: u@c.test\r\n");
         assertThat(receivedBy(stored)).containsExactly("c.test", "b.test", "a.test");
         assertThat(stored).endsWith("\r\n" + MESSAGE);
@@ -119,7 +120,7 @@ class MultiHopRelayTest {
         Relay[] r = threeRelays("strip");
         send(Relays.port(r[0]), "<s@src.test>", "<@a.test,@b.test:u@c.test>");
 
-        String stored = delivered(dir, "c.test", "u");
+        String stored = delivered(dir, "c.test", "u", r);
         assertThat(stored).startsWith("Return-Path: <s@src.test>\r\nDelivered-To: u@c.test\r\n");
         assertThat(receivedBy(stored)).containsExactly("c.test", "a.test");
         assertThat(stored).endsWith("\r\n" + MESSAGE);
@@ -152,12 +153,20 @@ class MultiHopRelayTest {
         }
     }
 
-    /** Waits for the one message in the Maildir {@code new/} of {@code user}@{@code relay} and returns it. */
-    static String delivered(Path dir, String relay, String user) throws Exception {
+    /**
+     * Waits for the one message in the Maildir {@code new/} of {@code user}@{@code relay} and returns it.
+     * A second (duplicate) copy could only come from a recipient still queued somewhere, so it first
+     * waits until none of {@code relays} (every relay the message may pass) holds anything.
+     */
+    static String delivered(Path dir, String relay, String user, Relay... relays) throws Exception {
+        if (relays.length == 0) {
+            throw new IllegalArgumentException("name the relays the message passes");
+        }
         Path neu = Relays.maildirRoot(dir, relay).resolve(relay).resolve(user).resolve("new");
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
                 .until(() -> Files.isDirectory(neu) && count(neu) > 0);
-        Thread.sleep(300); // a second (duplicate) copy would show up here
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .until(() -> Arrays.stream(relays).allMatch(r -> r.cliContext().queue().list(QueueFilter.ALL, 0, 1).isEmpty()));
         assertThat(count(neu)).as("copies in " + neu).isEqualTo(1);
         try (Stream<Path> files = Files.list(neu)) {
             return new String(Files.readAllBytes(files.findFirst().orElseThrow()), StandardCharsets.ISO_8859_1);

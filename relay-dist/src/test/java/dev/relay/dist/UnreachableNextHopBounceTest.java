@@ -78,7 +78,7 @@ class UnreachableNextHopBounceTest {
                 .until(() -> relay.registry().get("relay.delivery.recipients").tag("status", "deferred").counter().count() >= 1);
         clock.advance(Duration.ofMinutes(6));
 
-        String stored = MultiHopRelayTest.delivered(dir, "src.test", "s");
+        String stored = MultiHopRelayTest.delivered(dir, "src.test", "s", relay, senderSide);
         // sent with the null reverse-path, to the sender (RFC 5321 section 6.1)
         assertThat(stored).startsWith("Return-Path: <>\r\nDelivered-To: s@src.test\r\n");
         MimeMessage bounce = new MimeMessage(Session.getInstance(new Properties()),

@@ -146,8 +146,15 @@ class StdoutAppenderTest {
         assertThat(out.entered.await(10, TimeUnit.SECONDS)).isTrue();
         log.info("2");
         log.info("3"); // the queue (2) is full now
-        CompletableFuture<Void> fourth = CompletableFuture.runAsync(() -> log.info("4"));
-        Thread.sleep(300);
+        CompletableFuture<Void> fourth = new CompletableFuture<>();
+        Thread logger = new Thread(() -> {
+            log.info("4");
+            fourth.complete(null);
+        }, "fourth-line");
+        logger.start();
+        // The signal that it waits: the logging thread is parked (waiting for room in the queue).
+        await().atMost(Duration.ofSeconds(10)).until(() -> logger.getState() == Thread.State.WAITING
+                || logger.getState() == Thread.State.TIMED_WAITING || fourth.isDone());
         assertThat(fourth).as("a logger waits for room instead of dropping the line").isNotDone();
 
         out.release.countDown();
