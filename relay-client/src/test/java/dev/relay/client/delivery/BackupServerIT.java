@@ -29,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * attempt, as Postfix's smtp client does (smtp_rcpt_fail keeps a soft-failed recipient for the
  * next server unless this one is the last); a permanent reply does not.
  */
-class BackupServerTest {
+class BackupServerIT {
     private static final Duration WAIT = Duration.ofSeconds(20);
 
     @TempDir

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The whole forwarder (queue, engine, transport) with GreenMail, a real third-party server, as the next hop. */
-class DeliveryEngineGreenMailTest {
+class DeliveryEngineGreenMailIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Concurrency limits, router swap and a bounded stop. */
-class DeliveryEngineLifecycleTest {
+class DeliveryEngineLifecycleIT {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
 

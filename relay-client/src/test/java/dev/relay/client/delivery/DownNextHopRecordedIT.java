@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * connection (while it is marked down), so that relayctl can find and flush "the mail for that
  * site" (Postfix's {@code postqueue -s}).
  */
-class DownNextHopRecordedTest {
+class DownNextHopRecordedIT {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The engine against a server whose faults the test switches on and off: the right recipients
  * are deferred or failed, and the deferred ones are delivered, once, when the fault clears.
  */
-class FaultInjectionTest {
+class FaultInjectionIT {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** RFC 5321 section 5.1 against a DNS server on loopback, through Netty's resolver. */
-class TargetResolverTest {
+class TargetResolverIT {
 
     private static TestDnsServer server;
     private static NettyDns dns;

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Outbound TLS against a real TLS-capable SMTP server on loopback, connected by address as the forwarder does. */
-class OutboundTlsTest {
+class OutboundTlsIT {
 
     private static TlsTestServer.Ca trusted;
     private static TlsTestServer.Ca stranger;

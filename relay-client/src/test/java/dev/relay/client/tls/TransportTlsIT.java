@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * SMTP server on loopback whose certificate comes from a test CA. The transport connects by IP
  * address, as after an MX lookup; the name to verify is the target's host name.
  */
-class TransportTlsTest {
+class TransportTlsIT {
 
     private static final String SECRET = "sm@rthost pass word";
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * only where it is needed, against the fault-injecting test server: what went on the wire, and
  * which reply decided each recipient.
  */
-class PipeliningTransportTest {
+class PipeliningTransportIT {
 
     private FaultySmtpServer server;
     private SmtpTransport transport;

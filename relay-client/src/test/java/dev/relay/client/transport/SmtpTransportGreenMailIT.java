@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The transport against a real third-party SMTP server, GreenMail, as the next hop. */
-class SmtpTransportGreenMailTest {
+class SmtpTransportGreenMailIT {
 
     private GreenMail greenMail;
     private SmtpTransport transport;

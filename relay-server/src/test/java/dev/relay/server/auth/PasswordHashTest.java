@@ -1,5 +1,6 @@
 package dev.relay.server.auth;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,7 +10,9 @@ class PasswordHashTest {
 
     private final PasswordHash fast = new PasswordHash(PasswordHash.MIN_ITERATIONS);
 
+    /** Slow on purpose: the default iteration count is chosen to cost a noticeable fraction of a second per hash. */
     @Test
+    @Tag("slow")
     void theDefaultIsSlowSaltedPbkdf2InTheDocumentedFormat() {
         String h = new PasswordHash().hash("s3cret".toCharArray());
         assertThat(h).matches("\\$pbkdf2-sha256\\$i=310000\\$[A-Za-z0-9+/]{22}\\$[A-Za-z0-9+/]{43}");

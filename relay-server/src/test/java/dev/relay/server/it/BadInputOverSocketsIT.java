@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Raw-socket tests for the bad input and limits of issue 3 sections 4 and 6: each ends by checking
  * that the server still answers and what reached the queue.
  */
-class BadInputOverSocketsTest {
+class BadInputOverSocketsIT {
     @TempDir
     Path dir;
     private RunningServer relay;

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with what reached the durable H2 queue: envelope, and body byte-exact apart from the Received
  * header (issue 3 section 8).
  */
-class ConversationTest {
+class ConversationIT {
     @TempDir
     Path dir;
     private RunningServer relay;
@@ -150,35 +150,6 @@ class ConversationTest {
         assertThat(second.envelope().origin().protocol()).isEqualTo("SMTP");
         assertThat(relay.receivedHeader(second)).doesNotContain("for <").contains("with SMTP id " + second.id());
         assertThat(relay.bodyWithoutReceived(second)).isEqualTo("Subject: two\r\n\r\nsecond\r\n".getBytes(StandardCharsets.US_ASCII));
-    }
-
-    @Test
-    void aWholeTransactionPipelinedInOneWrite() {
-        try (RawClient c = new RawClient(relay.port())) {
-            assertThat(c.reply()).isEqualTo("220 relay.example.org ESMTP\r\n");
-            assertThat(c.send("EHLO pipe.example")).contains("250-PIPELINING\r\n");
-            c.write("MAIL FROM:<a@client.example> SIZE=100 BODY=8BITMIME\r\n"
-                    + "RCPT TO:<x@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;x@example.org\r\n"
-                    + "RCPT TO:<@relay.example.org:y@example.org>\r\n"
-                    + "RCPT TO:<bad address>\r\n"
-                    + "DATA\r\n"
-                    + "Subject: piped\r\n\r\n..dot\r\n.\r\n"
-                    + "QUIT\r\n");
-            List<String> r = c.replies(7);
-            assertThat(r.get(0)).isEqualTo("250 2.1.0 Ok\r\n");
-            assertThat(r.get(1)).isEqualTo("250 2.1.5 Ok\r\n");
-            assertThat(r.get(2)).isEqualTo("250 2.1.5 Ok\r\n");
-            assertThat(r.get(3)).startsWith("501 5.1.3 ");
-            assertThat(r.get(4)).isEqualTo("354 End data with <CR><LF>.<CR><LF>\r\n");
-            assertThat(r.get(5)).startsWith("250 2.0.0 Ok: queued as ");
-            assertThat(r.get(6)).isEqualTo("221 2.0.0 Bye\r\n");
-            assertThat(c.closedByServer()).isTrue();
-        }
-        ClaimedMessage m = relay.messages().get(0);
-        assertThat(m.envelope().parameters().size()).isEqualTo(100L);
-        assertThat(m.envelope().recipients()).hasSize(2);
-        assertThat(m.envelope().recipients().get(0).parameters().orcpt()).isNotNull();
-        assertThat(relay.bodyWithoutReceived(m)).isEqualTo("Subject: piped\r\n\r\n.dot\r\n".getBytes(StandardCharsets.US_ASCII));
     }
 
     @Test

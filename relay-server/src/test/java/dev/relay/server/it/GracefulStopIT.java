@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Issue 3 section 7: a graceful stop over real sockets. */
-class GracefulStopTest {
+class GracefulStopIT {
     @TempDir
     Path dir;
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The same conversation on both Netty transports: native epoll (where it loads) and Java NIO. */
-class TransportTest {
+class TransportIT {
     @TempDir
     Path dir;
 

@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** SMTP AUTH (RFC 4954) over real sockets: Commons Net's client and a raw client. */
-class AuthTest {
+class AuthIT {
 
     @TempDir
     static Path dir;

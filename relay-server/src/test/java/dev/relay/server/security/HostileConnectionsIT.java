@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with the limits under test; afterwards a fresh client is served and the message accepted
  * before the attack is still queued.
  */
-class HostileConnectionsTest {
+class HostileConnectionsIT {
 
     @TempDir
     Path dir;

@@ -21,9 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Hostile input over real sockets against one receiver with the real queue (issue 6 section 4).
  * The loopback client is untrusted. Every test first has a message accepted, then attacks, then
  * checks that a fresh client is served normally and that the earlier message is still queued
- * with its content. The tests that need their own limits are in {@link HostileConnectionsTest}.
+ * with its content. The tests that need their own limits are in {@link HostileConnectionsIT}.
  */
-class HostileInputTest {
+class HostileInputIT {
 
     @TempDir
     static Path dir;

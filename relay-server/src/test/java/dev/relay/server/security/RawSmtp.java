@@ -49,6 +49,13 @@ final class RawSmtp implements AutoCloseable {
         this(port, 10_000);
     }
 
+    /** A client of an implicit TLS listener (RFC 8314): the handshake first, then SMTP inside TLS. */
+    static RawSmtp implicitTls(int port, SSLContext ctx, String host) throws IOException {
+        RawSmtp c = new RawSmtp(port);
+        c.startTls(ctx, host);
+        return c;
+    }
+
     /** Sends {@code text} as ISO-8859-1 bytes (so any byte can be written), nothing added. */
     RawSmtp send(String text) throws IOException {
         return send(text.getBytes(StandardCharsets.ISO_8859_1));

@@ -16,7 +16,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** STARTTLS (RFC 3207) and implicit TLS (RFC 8314) over real sockets with the JDK's TLS client. */
-class StartTlsTest {
+class StartTlsIT {
 
     @TempDir
     static Path dir;
@@ -99,28 +99,6 @@ class StartTlsTest {
             assertThat(c.closedByServer()).isTrue();
         }
         relay.sendOrdinaryMessage("still-fine");
-    }
-
-    @Test
-    void aWholeTransactionInsideTlsIsRecordedAsEsmtps() throws Exception {
-        try (RawSmtp c = relay.connect()) {
-            c.reply();
-            c.command("EHLO client.test");
-            c.command("STARTTLS");
-            c.startTls(RelayFixture.clientTls(), RelayFixture.HOST);
-            c.command("EHLO client.test");
-            assertThat(c.command("MAIL FROM:<s@elsewhere.test>").code()).isEqualTo(250);
-            assertThat(c.command("RCPT TO:<bob@ourdomain.test>").code()).isEqualTo(250);
-            assertThat(c.command("DATA").code()).isEqualTo(354);
-            assertThat(c.command("Subject: tls\r\n\r\nover tls\r\n.").code()).isEqualTo(250);
-        }
-        List<MessageView> messages = relay.messages();
-        MessageView m = messages.stream().filter(v -> v.recipients().stream()
-                .anyMatch(r -> r.forwardPath().toString().contains("bob@"))).findFirst().orElseThrow();
-        MessageDetail d = relay.detail(m.id());
-        assertThat(d.envelope().origin().protocol()).isEqualTo("ESMTPS");
-        assertThat(d.envelope().origin().authUser()).isNull();
-        assertThat(relay.body(d.view().id())).contains("with ESMTPS id").contains("over tls");
     }
 
     @Test

@@ -36,7 +36,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class ServerSslContextsTest {
+class ServerSslContextsIT {
 
     private static EventLoopGroup group;
 
