@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * server.stop();                  // graceful, bounded by settings.stopTimeout()
  * </pre>
  *
- * <p>A graceful stop (issue 3 section 7) closes the listeners, answers 421 4.3.2 to idle sessions
+ * <p>A graceful stop closes the listeners, answers 421 4.3.2 to idle sessions
  * and to any further command, lets transactions in DATA finish and pending enqueues complete
  * within the bound, then closes what is left with 421 4.3.2. The queue is not closed: it belongs
  * to the caller, who closes it after this server.
@@ -112,7 +112,7 @@ public final class SmtpServer implements AutoCloseable {
 
     /**
      * Adds listeners whose connections start with TLS (RFC 8314, port 465): {@code installTls}
-     * puts the TLS handler in front of each new connection's pipeline (issue 6; the security code
+     * puts the TLS handler in front of each new connection's pipeline (the TLS code
      * provides it). Same sessions, limits and queue as the other listeners. Call before {@link #start()}.
      */
     public synchronized SmtpServer implicitTls(List<InetSocketAddress> addresses, java.util.function.Consumer<Channel> installTls) {

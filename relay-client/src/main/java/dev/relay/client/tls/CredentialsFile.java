@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The smarthost credentials file (issue 6 section 3): one {@code KEY USER:PASSWORD} line per
+ * The smarthost credentials file (RFC 4954 AUTH towards a next hop): one {@code KEY USER:PASSWORD} line per
  * next hop, where KEY is the route's next hop as written in the route table
  * (e.g. {@code [smtp.example.net]:587}) or a name the route gives with {@code auth=NAME}; the
  * password is everything after the first ':' (it may hold spaces and colons). Blank lines and

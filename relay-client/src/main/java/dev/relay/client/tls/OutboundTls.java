@@ -19,7 +19,7 @@ import java.util.Collection;
 
 /**
  * Makes the Commons Net clients for outbound sessions with the TLS behaviour of a
- * {@link TlsPolicy} (issue 6 section 3).
+ * {@link TlsPolicy}.
  *
  * <p>Design: Commons Net's {@code SMTPSClient} verifies the host name only when told to
  * ({@code setEndpointCheckingEnabled}), and then checks it against the name given to

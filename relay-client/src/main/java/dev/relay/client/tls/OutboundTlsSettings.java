@@ -3,7 +3,7 @@ package dev.relay.client.tls;
 import java.nio.file.Path;
 
 /**
- * The forwarder's TLS settings (issue 6 section 3), immutable.
+ * The forwarder's TLS settings, immutable.
  *
  * @param defaultPolicy   policy for next hops whose route names none ({@code client_tls}, default {@code opportunistic})
  * @param caFile          PEM file of trusted CA certificates for verified sessions

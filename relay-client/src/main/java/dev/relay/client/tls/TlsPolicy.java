@@ -3,7 +3,7 @@ package dev.relay.client.tls;
 import java.util.Locale;
 
 /**
- * How the forwarder uses TLS towards one next hop (issue 6 section 3), the route option
+ * How the forwarder uses TLS towards one next hop (RFC 3207), the route option
  * {@code tls=...}. The names follow Postfix's {@code smtp_tls_security_level} where they meet.
  */
 public enum TlsPolicy {

@@ -227,7 +227,7 @@ class FaultInjectionIT {
     }
 
     /**
-     * Issue 17 section 3: in rfc821 mode only recipients that came with a route get our name in
+     * RFC 821 section 3.6: in rfc821 mode only recipients that came with a route get our name in
      * front of the reverse-path. One message with both kinds for one next hop goes out in two
      * transactions, the plain one with the reverse-path exactly as received.
      */

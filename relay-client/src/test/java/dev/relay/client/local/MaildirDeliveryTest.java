@@ -109,7 +109,7 @@ class MaildirDeliveryTest {
     @Test
     void localPartsThatCannotNameADirectorySafelyNeverExist() throws IOException {
         MaildirDelivery m = maildir(true);
-        // issue 17: routing operators (percent hack, bang path, quoted at-sign) never name a mailbox
+        // RFC 5321 section 3.6.1: routing operators (percent hack, bang path, quoted at-sign) never name a mailbox
         for (String bad : List.of("", "..", ".hidden", "../etc", "a/b", "a\\b", "x\u0000y", "x".repeat(65),
                 "u%outside.example", "outside.example!u", "u@outside.example", "%", "!", "@")) {
             assertThat(m.maildirOf(new Mailbox(bad, "c.test"))).as(bad).isNull();

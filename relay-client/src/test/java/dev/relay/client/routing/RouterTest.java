@@ -116,7 +116,7 @@ class RouterTest {
     }
 
     /**
-     * Issue 17 section 3: RFC 821 section 3.6 grows the reverse-path only when a relay acts on a
+     * RFC 821 section 3.6 grows the reverse-path only when a relay acts on a
      * source route; mail whose forward-path had none leaves with its reverse-path as received
      * (RFC 5321 section 3.6.1), in every mode but strip, which only ever removes routes.
      */

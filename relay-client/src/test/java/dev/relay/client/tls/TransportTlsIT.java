@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * TLS and AUTH out through the forwarder's real transport (issue 6 section 3), against a TLS
+ * TLS and AUTH out through the forwarder's real transport, against a TLS
  * SMTP server on loopback whose certificate comes from a test CA. The transport connects by IP
  * address, as after an MX lookup; the name to verify is the target's host name.
  */

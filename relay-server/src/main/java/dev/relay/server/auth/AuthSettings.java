@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The receiver's SMTP AUTH settings (issue 6 section 2), immutable and validated once.
+ * The receiver's SMTP AUTH settings (RFC 4954), immutable and validated once.
  *
  * @param usersFile    the users file ({@code auth_users_file}, default {@code <data>/users}, mode 0600),
  *                     managed by {@code relayctl user add|remove|list}

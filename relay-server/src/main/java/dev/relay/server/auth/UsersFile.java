@@ -15,8 +15,7 @@ import java.util.Map;
 /**
  * The users who may AUTH to the receiver (RFC 4954), kept in a text file with one
  * {@code user:hash} line each ({@link PasswordHash}'s encoded form); blank lines and lines
- * starting with {@code #} are ignored. The file is written atomically with mode 0600 (issue 6
- * section 6) by {@code relayctl user add|remove}; the running relay notices a changed file by
+ * starting with {@code #} are ignored. The file is written atomically with mode 0600 (it holds password hashes) by {@code relayctl user add|remove}; the running relay notices a changed file by
  * its modification time and reloads it on the next AUTH, so no restart is needed.
  *
  * <p>Thread-safe. {@link #authenticate} is slow on purpose (PBKDF2): call it off the event loop.

@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Who may relay where (issue 3 section 5, issue 17; RFC 5321 section 7.9). Decides for one forward-path.
+ * Who may relay where (RFC 5321 section 7.9; every host of a source route counts, section 3.6.1). Decides for one forward-path.
  *
  * <p>A client that may relay (trusted network, or authenticated) may send anywhere. For every
  * other client a recipient is accepted only when <em>every</em> host it names is ours to accept:

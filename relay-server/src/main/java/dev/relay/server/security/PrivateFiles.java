@@ -13,7 +13,7 @@ import java.util.Set;
 
 /**
  * Files and folders readable only by the relay's own user: mode 0700 for folders, 0600 for
- * files (issue 6 section 6: the data folder, the users file, the self-signed key).
+ * files (the data folder, the users file, the self-signed key: readable by the relay's user only).
  *
  * <p>Files are written to a sibling temporary file that is created with mode 0600 from the
  * start (never a window in which another user could open it), synced, then renamed over the

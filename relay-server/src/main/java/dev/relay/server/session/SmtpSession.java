@@ -202,7 +202,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
         }
         slotHeld = true;
         context.metrics().connectionOpened();
-        // RFC 5321 4.2 / issue 3: "220 <hostname> ESMTP"
+        // RFC 5321 4.2 and 4.3.1: "220 <hostname> ESMTP"
         ctx.writeAndFlush(new SmtpReply(220, null, List.of(settings.hostName() + " ESMTP")));
     }
 
@@ -247,7 +247,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
             h.handle(this, c);
             return;
         } else if (context.stopping()) {
-            replyAndClose(Replies.SHUTTING_DOWN); // issue 3 section 7: further commands get 421 4.3.2
+            replyAndClose(Replies.SHUTTING_DOWN); // a graceful stop: further commands get 421 4.3.2 (RFC 5321 section 3.8)
         } else if (c.rejection() != null) {
             reply(c.rejection());
         } else {
@@ -337,7 +337,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
             return;
         }
         if (context.stopping()) {
-            // issue 3 section 7: the transaction in DATA finished; nothing more is accepted, so
+            // a graceful stop: the transaction in DATA finished; nothing more is accepted, so
             // say so now instead of holding the connection until the stop's bound
             replyAndClose(Replies.SHUTTING_DOWN);
             return;
@@ -435,7 +435,7 @@ public final class SmtpSession extends ChannelInboundHandlerAdapter {
     /**
      * Enhanced status codes only after EHLO (RFC 2034 section 3), except on 421: a reply that ends
      * the connection (at connect, at stop, after a timeout) carries its code always, as Postfix's
-     * do, so that the client's log says why (issue 3: "421 4.7.0 at connect").
+     * do, so that the client's log says why ("421 4.7.0" at connect).
      */
     private SmtpReply forClient(SmtpReply r) {
         return r.status() == null || r.code() == 421 || (connection != null && connection.esmtp())

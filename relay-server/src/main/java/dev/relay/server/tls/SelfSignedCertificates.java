@@ -38,8 +38,8 @@ import java.time.Instant;
 import java.util.Date;
 
 /**
- * The self-signed certificate used when the administrator names no certificate (issue 6
- * section 1): made once at first start with BouncyCastle (RSA 2048, SHA-256, the host name as
+ * The self-signed certificate used when the administrator names no certificate, so that
+ * STARTTLS works out of the box: made once at first start with BouncyCastle (RSA 2048, SHA-256, the host name as
  * subject CN and DNS subject alternative name, 10 years), kept as PEM in a 0700 folder with the
  * key file at mode 0600, and reused at every later start. Its use is logged at each start, since
  * clients that verify certificates will not trust it: a relay on the internet should be given a

@@ -14,7 +14,7 @@ import java.time.Clock;
 import java.util.List;
 
 /**
- * Builds the receiver's Netty {@link SslContext} from {@link TlsSettings} (issue 6 section 1):
+ * Builds the receiver's Netty {@link SslContext} from {@link TlsSettings}:
  * the administrator's PEM chain and key, or the self-signed pair from
  * {@link SelfSignedCertificates}; TLS 1.2 and 1.3 only; forward-secret AEAD cipher suites only.
  * The JDK provider is used (no native OpenSSL on the class path), so the cipher list is
@@ -22,7 +22,7 @@ import java.util.List;
  */
 public final class ServerSslContexts {
 
-    /** The only protocols offered (issue 6: TLS 1.2 and 1.3 only). */
+    /** The only protocols offered (TLS 1.2 and 1.3 only, as RFC 8996 and RFC 9325 ask). */
     public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
     /**

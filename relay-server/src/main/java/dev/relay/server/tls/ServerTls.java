@@ -21,7 +21,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 
 /**
- * The receiver's TLS (issue 6 section 1): one {@link SslContext} built from {@link TlsSettings}
+ * The receiver's TLS (RFC 3207 STARTTLS and RFC 8314 implicit TLS): one {@link SslContext} built from {@link TlsSettings}
  * and the two ways a connection gets an {@link SslHandler}: after STARTTLS (RFC 3207, the 220 goes
  * out in clear, everything after it is encrypted) and from the first byte on an implicit-TLS
  * listener (RFC 8314, port 465).

@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The receiver's TLS settings (issue 6 section 1), immutable and validated once.
+ * The receiver's TLS settings, immutable and validated once.
  *
  * <p>Defaults: {@code enabled=true} with a self-signed certificate kept in
  * {@code <data>/tls/} when no PEM files are named; {@code requireTls=false} (RFC 3207 section 4:

@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Issue 3 section 9: heap and threads of the receiver with N idle connections open (default
+ * Heap and threads of the receiver with N idle connections open (default
  * 5,000; target under 256 MiB heap and no thread per connection).
  *
  * <p>Run: {@code ./mvnw -B -q -Pbench verify -pl relay-server -am -DskipTests} (the bench profile

@@ -23,7 +23,7 @@ import java.util.Locale;
 
 /**
  * Fuzzes the command phase of the receiver: {@link LineFramer} in front of {@link CommandDecoder},
- * as the pipeline has them (issue 6 section 5). Properties checked for every input:
+ * as the pipeline has them. Properties checked for every input:
  *
  * <ul>
  * <li>nothing is thrown (the channel records no exception), and every byte buffer written in is

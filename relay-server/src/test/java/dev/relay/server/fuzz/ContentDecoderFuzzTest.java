@@ -19,7 +19,7 @@ import java.util.Set;
 
 /**
  * Fuzzes the DATA content decoder against a reference written from the RFC text, not from the
- * decoder (issue 6 section 5). Properties checked for every input and every way of cutting it
+ * decoder. Properties checked for every input and every way of cutting it
  * into reads:
  *
  * <ul>

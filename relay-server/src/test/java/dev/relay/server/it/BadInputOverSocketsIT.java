@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Raw-socket tests for the bad input and limits of issue 3 sections 4 and 6: each ends by checking
+ * Raw-socket tests for the bad input and limits of the receiver (RFC 5321 section 4.5.3: line lengths, recipients, size): each ends by checking
  * that the server still answers and what reached the queue.
  */
 class BadInputOverSocketsIT {

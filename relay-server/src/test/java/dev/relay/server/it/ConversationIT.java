@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Conversations over real sockets with two real clients, Angus Mail and Commons Net, each ending
  * with what reached the durable H2 queue: envelope, and body byte-exact apart from the Received
- * header (issue 3 section 8).
+ * header (RFC 5321 section 4.4: a relay adds its trace field and changes nothing else).
  */
 class ConversationIT {
     @TempDir

@@ -15,7 +15,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Issue 3 section 7: a graceful stop over real sockets. */
+/** A graceful stop over real sockets: listeners closed, idle sessions told 421 4.3.2 (RFC 5321 section 3.8), transactions in DATA finished. */
 class GracefulStopIT {
     @TempDir
     Path dir;

@@ -13,7 +13,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Floods and slow clients over real sockets (issue 6 section 4), each against its own receiver
+ * Floods and slow clients over real sockets, each against its own receiver
  * with the limits under test; afterwards a fresh client is served and the message accepted
  * before the attack is still queued.
  */

@@ -18,7 +18,7 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Hostile input over real sockets against one receiver with the real queue (issue 6 section 4).
+ * Hostile input over real sockets against one receiver with the real queue.
  * The loopback client is untrusted. Every test first has a message accepted, then attacks, then
  * checks that a fresh client is served normally and that the earlier message is still queued
  * with its content. The tests that need their own limits are in {@link HostileConnectionsIT}.
@@ -124,7 +124,7 @@ class HostileInputIT {
             "<u@outside.example.ourdomain.test>",
             "<u%outside.example@RELAY.TEST>",
             "<u%outside.example@OURDOMAIN.TEST.>",
-            // issue 17: every host of a route counts, and routing operators in a local part are relaying
+            // RFC 5321 section 3.6.1 and 7.9: every host of a route counts, and routing operators in a local part are relaying
             "<@partner.test:u@outside.example>",
             "<@PARTNER.TEST,@ourdomain.test:u@outside.example>",
             "<@partner.test,@outside.example:u@partner.test>",

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Transcript tests of the session on an EmbeddedChannel: every command, reply and state
- * transition of issue 3 sections 2, 3, 5 and 6, each ending with what reached the queue.
+ * transition (RFC 5321 section 4.1.4 command order, the EHLO extensions, relay policy, limits), each ending with what reached the queue.
  */
 class SessionTest {
     static final String UNTRUSTED = "192.0.2.7";
@@ -314,7 +314,7 @@ class SessionTest {
         assertThat(ch.send("RCPT TO:<u@partner.example.net>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
         assertThat(ch.send("RCPT TO:<u@a.sub.example.net>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
         assertThat(ch.send("RCPT TO:<u@sub.example.net>\r\n")).isEqualTo("554 5.7.1 <u@sub.example.net>: Relay access denied\r\n");
-        // issue 17: % and ! in a local part, and @ inside quotes, ask for routing: a relay request, refused
+        // RFC 5321 section 3.6.1: % and ! in a local part, and @ inside quotes, ask for routing: a relay request, refused
         // (Postfix: allow_untrusted_routing = no), also where the local-recipient table would say yes
         assertThat(ch.send("RCPT TO:<u%elsewhere.example@example.org>\r\n"))
                 .isEqualTo("554 5.7.1 <u%elsewhere.example@example.org>: Relay access denied\r\n");
@@ -327,7 +327,7 @@ class SessionTest {
         assertThat(ch.send("RCPT TO:<@relay.example.org,@evil.example:known@example.org>\r\n"))
                 .isEqualTo("554 5.7.1 <@relay.example.org,@evil.example:known@example.org>: Relay access denied\r\n");
         assertThat(ch.send("RCPT TO:<@evil.example:known@example.org>\r\n")).startsWith("554 5.7.1");
-        // issue 17 section 1: through a relay domain (or us) to the outside is refused, not only the first host counts
+        // RFC 5321 section 3.6.1 and 7.9: through a relay domain (or us) to the outside is refused, not only the first host counts
         assertThat(ch.send("RCPT TO:<@partner.example.net:u@elsewhere.example>\r\n"))
                 .isEqualTo("554 5.7.1 <@partner.example.net:u@elsewhere.example>: Relay access denied\r\n");
         assertThat(ch.send("RCPT TO:<@relay.example.org:u@elsewhere.example>\r\n")).startsWith("554 5.7.1 ");
@@ -349,13 +349,13 @@ class SessionTest {
         assertThat(ch.send("RCPT TO:<u@elsewhere.example>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
         assertThat(ch.send("RCPT TO:<u@[192.0.2.1]>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
         assertThat(ch.send("RCPT TO:<@evil.example:u@example.org>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
-        // issue 17: the whole route is not checked for a trusted client (it keeps today's behaviour)
+        // source routes: the whole route is not checked for a trusted client (it keeps today's behaviour)
         assertThat(ch.send("RCPT TO:<@partner.example.net:u@elsewhere.example>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
         assertThat(ch.send("RCPT TO:<u%elsewhere.example@partner.example.net>\r\n")).isEqualTo("250 2.1.5 Ok\r\n");
     }
 
     /**
-     * Issue 17 section 2: a local part with a routing operator never names a local mailbox, even for
+     * RFC 5321 section 3.6.1: a local part with a routing operator never names a local mailbox, even for
      * a trusted client and a local-recipient table that accepts every name: 550 5.1.1 at RCPT, never
      * a Maildir named {@code u%elsewhere.example}.
      */
