@@ -139,6 +139,37 @@ public final class SmtpTransport {
     }
 
     private Connection open(Target target, NextHop hop, TlsPolicy policy) throws TransportException {
+        Session session = newSession(target, policy);
+        SmtpReply greeting = greet(session, target);
+        Phase phase = new Phase();
+        try {
+            Map<String, String> extensions = hello(session, target);
+            extensions = startTlsAsThePolicyAsks(session, target, policy, extensions, phase);
+            if (hop.auth() != null) {
+                phase.name = "AUTH";
+                authenticate(session, target, hop, extensions);
+            }
+            return new Connection(this, session, target, extensions, greeting);
+        } catch (SMTPConnectionClosedException e) {
+            SmtpReply reply = replyOf(session.client, SmtpReply.of(421, "4.4.2", target + " closed the connection"));
+            session.disconnectQuietly();
+            throw new TransportException(reply, false, phase.name.contains("STARTTLS"), e);
+        } catch (IOException e) {
+            session.disconnectQuietly();
+            String status = e instanceof SSLException ? "4.7.5" : "4.4.2";
+            throw new TransportException(SmtpReply.of(421, status,
+                    "lost connection with " + target + " during " + phase.name + ": " + describe(e)), false,
+                    phase.name.contains("STARTTLS"), e);
+        }
+    }
+
+    /** The step of the session set-up under way, for the error text when the connection is lost. */
+    private static final class Phase {
+        String name = "EHLO";
+    }
+
+    /** A client for the TLS policy, with the connect and greeting timeouts and the bounded, watched socket. */
+    private Session newSession(Target target, TlsPolicy policy) {
         OutboundTls.Client client = tls.newClient(policy, target.hostName());
         Session session = new Session(client, live);
         session.replyAllowance = settings.maxReplyBytes();
@@ -147,6 +178,12 @@ public final class SmtpTransport {
         client.setDefaultTimeout(millis(settings.greetingTimeout()));
         session.writeTimeout = settings.greetingTimeout().toMillis();
         client.setSocketFactory(new BoundedSocket.Factory(session, settings.maxReplyBytes()));
+        return session;
+    }
+
+    /** TCP connect and the greeting, which must be 2xx; a 5xx greeting becomes 4xx (try another host or later). */
+    private SmtpReply greet(Session session, Target target) throws TransportException {
+        OutboundTls.Client client = session.client;
         try {
             client.connect(target.address(), target.port());
         } catch (SMTPConnectionClosedException e) {
@@ -166,46 +203,39 @@ public final class SmtpTransport {
             session.disconnectQuietly();
             throw new TransportException(temporary(greeting, target + " refused to talk to me"), false, null);
         }
-        String phase = "EHLO";
-        try {
-            Map<String, String> extensions = hello(session, target);
-            if (policy == TlsPolicy.REQUIRED || (policy == TlsPolicy.OPPORTUNISTIC && extensions.containsKey("STARTTLS"))) {
-                phase = "STARTTLS";
-                if (!extensions.containsKey("STARTTLS")) {
-                    session.disconnectQuietly();
-                    throw new TransportException(SmtpReply.of(451, "4.7.4",
-                            "TLS is required, but " + target + " does not offer STARTTLS"), false, null);
-                }
-                session.phase(settings.heloTimeout());
-                if (!client.execTLS()) {
-                    SmtpReply refused = replyOf(client, null);
-                    if (policy == TlsPolicy.REQUIRED) {
-                        session.disconnectQuietly();
-                        throw new TransportException(temporary(refused, "TLS is required, but " + target
-                                + " refused STARTTLS"), false, null);
-                    }
-                } else {
-                    // RFC 3207 section 4.2: forget what the server said before TLS, say EHLO again.
-                    phase = "EHLO after STARTTLS";
-                    extensions = hello(session, target);
-                }
-            }
-            if (hop.auth() != null) {
-                phase = "AUTH";
-                authenticate(session, target, hop, extensions);
-            }
-            return new Connection(this, session, target, extensions, greeting);
-        } catch (SMTPConnectionClosedException e) {
-            SmtpReply reply = replyOf(client, SmtpReply.of(421, "4.4.2", target + " closed the connection"));
-            session.disconnectQuietly();
-            throw new TransportException(reply, false, phase.contains("STARTTLS"), e);
-        } catch (IOException e) {
-            session.disconnectQuietly();
-            String status = e instanceof SSLException ? "4.7.5" : "4.4.2";
-            throw new TransportException(SmtpReply.of(421, status,
-                    "lost connection with " + target + " during " + phase + ": " + describe(e)), false,
-                    phase.contains("STARTTLS"), e);
+        return greeting;
+    }
+
+    /**
+     * STARTTLS when the policy asks for it (required; opportunistic when offered), then EHLO again
+     * (RFC 3207 section 4.2: forget what the server said before TLS); returns the extensions that
+     * hold from now on. Required TLS that is not offered or refused ends the session (451/4xx).
+     */
+    private Map<String, String> startTlsAsThePolicyAsks(Session session, Target target, TlsPolicy policy,
+                                                        Map<String, String> extensions, Phase phase)
+            throws IOException, TransportException {
+        boolean offered = extensions.containsKey("STARTTLS");
+        if (policy != TlsPolicy.REQUIRED && !(policy == TlsPolicy.OPPORTUNISTIC && offered)) {
+            return extensions;
         }
+        phase.name = "STARTTLS";
+        if (!offered) {
+            session.disconnectQuietly();
+            throw new TransportException(SmtpReply.of(451, "4.7.4",
+                    "TLS is required, but " + target + " does not offer STARTTLS"), false, null);
+        }
+        session.phase(settings.heloTimeout());
+        if (!session.client.execTLS()) {
+            SmtpReply refused = replyOf(session.client, null);
+            if (policy == TlsPolicy.REQUIRED) {
+                session.disconnectQuietly();
+                throw new TransportException(temporary(refused, "TLS is required, but " + target
+                        + " refused STARTTLS"), false, null);
+            }
+            return extensions;
+        }
+        phase.name = "EHLO after STARTTLS";
+        return hello(session, target);
     }
 
     /** EHLO, or HELO when EHLO is refused with 5xx; the extensions offered. */
