@@ -5,7 +5,7 @@ import dev.relay.dist.cli.Relayctl;
 import dev.relay.dist.cli.Version;
 import dev.relay.dist.config.ConfigKeys;
 import dev.relay.dist.config.Key;
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringReader;

@@ -14,7 +14,7 @@ import dev.relay.dist.config.RelayConfig;
 import dev.relay.dist.ops.HealthCheck;
 import dev.relay.dist.ops.OpsServer;
 import dev.relay.dist.ops.QueueMetrics;
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import dev.relay.queue.QueueException;
 import dev.relay.queue.jdbc.H2MessageQueue;
 import dev.relay.client.bounce.DsnBounceSink;

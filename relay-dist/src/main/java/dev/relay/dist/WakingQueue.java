@@ -4,7 +4,7 @@ import dev.relay.queue.ClaimedMessage;
 import dev.relay.queue.Envelope;
 import dev.relay.queue.MessageBody;
 import dev.relay.queue.MessageQueue;
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import dev.relay.queue.QueueId;
 import dev.relay.queue.RecipientOutcome;
 import java.io.IOException;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.relay.mail.SourceRouteMode;
-import dev.relay.queue.QueueFilter;
+import dev.relay.queue.admin.QueueFilter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

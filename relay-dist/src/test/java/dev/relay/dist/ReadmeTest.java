@@ -7,7 +7,7 @@ import dev.relay.client.routing.RouteTableException;
 import dev.relay.dist.cli.CliContext;
 import dev.relay.dist.cli.Relayctl;
 import dev.relay.dist.config.ConfigKeys;
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;

@@ -7,7 +7,7 @@ import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.relay.client.routing.Decision;
 import dev.relay.mail.Path;
 import dev.relay.mail.SourceRouteMode;
-import dev.relay.queue.QueueFilter;
+import dev.relay.queue.admin.QueueFilter;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

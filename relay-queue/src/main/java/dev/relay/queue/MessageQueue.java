@@ -1,5 +1,6 @@
 package dev.relay.queue;
 
+import dev.relay.queue.admin.QueueAdmin;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;

@@ -457,7 +457,7 @@ class DsnServiceTest {
         }
 
         @Override
-        public dev.relay.queue.QueueAdmin admin() {
+        public dev.relay.queue.admin.QueueAdmin admin() {
             return real.admin();
         }
 

@@ -12,7 +12,7 @@ import dev.relay.client.transport.TransportSettings;
 import dev.relay.mail.SourceRouteMode;
 import dev.relay.queue.QueueId;
 import dev.relay.queue.RecipientState;
-import dev.relay.queue.RecipientView;
+import dev.relay.queue.admin.RecipientView;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.List;

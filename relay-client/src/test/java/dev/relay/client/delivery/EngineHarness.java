@@ -116,7 +116,7 @@ final class EngineHarness implements AutoCloseable {
      * relayctl show, retried: the queue's admin reads message and recipients in two steps, so a
      * message removed in between fails the read (reported to the queue developer).
      */
-    java.util.Optional<dev.relay.queue.MessageDetail> show(QueueId id) {
+    java.util.Optional<dev.relay.queue.admin.MessageDetail> show(QueueId id) {
         for (int i = 0; ; i++) {
             try {
                 return queue.admin().show(id);

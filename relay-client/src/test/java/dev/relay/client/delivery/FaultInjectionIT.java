@@ -13,7 +13,7 @@ import dev.relay.mail.Path;
 import dev.relay.mail.SourceRouteMode;
 import dev.relay.queue.QueueId;
 import dev.relay.queue.RecipientState;
-import dev.relay.queue.RecipientView;
+import dev.relay.queue.admin.RecipientView;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,7 @@ import dev.relay.client.routing.Dns;
 import dev.relay.dist.config.ConfigKeys;
 import dev.relay.dist.config.Key;
 import dev.relay.dist.config.RelayConfig;
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import dev.relay.queue.QueueException;
 import dev.relay.queue.QueueSettings;
 import dev.relay.queue.jdbc.H2MessageQueue;

@@ -1,7 +1,7 @@
 package dev.relay.dist.cli;
 
-import dev.relay.queue.QueueAdmin;
-import dev.relay.queue.QueueFilter;
+import dev.relay.queue.admin.QueueAdmin;
+import dev.relay.queue.admin.QueueFilter;
 import dev.relay.queue.QueueId;
 import dev.relay.queue.RecipientState;
 import java.io.BufferedReader;

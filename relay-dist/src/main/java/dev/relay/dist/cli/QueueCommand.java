@@ -1,8 +1,8 @@
 package dev.relay.dist.cli;
 
-import dev.relay.queue.MessageView;
-import dev.relay.queue.QueueAdmin;
-import dev.relay.queue.QueueFilter;
+import dev.relay.queue.admin.MessageView;
+import dev.relay.queue.admin.QueueAdmin;
+import dev.relay.queue.admin.QueueFilter;
 import dev.relay.queue.RecipientState;
 import java.io.PrintWriter;
 import java.time.Duration;

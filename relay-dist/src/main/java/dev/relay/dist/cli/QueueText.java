@@ -2,10 +2,10 @@ package dev.relay.dist.cli;
 
 import dev.relay.dist.ops.Json;
 import dev.relay.mail.SmtpReply;
-import dev.relay.queue.Attempt;
-import dev.relay.queue.MessageDetail;
-import dev.relay.queue.MessageView;
-import dev.relay.queue.RecipientView;
+import dev.relay.queue.admin.Attempt;
+import dev.relay.queue.admin.MessageDetail;
+import dev.relay.queue.admin.MessageView;
+import dev.relay.queue.admin.RecipientView;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

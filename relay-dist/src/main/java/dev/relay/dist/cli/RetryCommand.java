@@ -1,6 +1,6 @@
 package dev.relay.dist.cli;
 
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import dev.relay.queue.QueueId;
 import java.io.PrintWriter;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.relay.dist.cli;
 
-import dev.relay.queue.MessageDetail;
+import dev.relay.queue.admin.MessageDetail;
 import dev.relay.queue.QueueId;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package dev.relay.dist.cli;
 
 import dev.relay.dist.ops.Json;
-import dev.relay.queue.QueueStats;
+import dev.relay.queue.admin.QueueStats;
 import dev.relay.queue.RecipientState;
 import java.io.PrintWriter;
 import java.time.Duration;

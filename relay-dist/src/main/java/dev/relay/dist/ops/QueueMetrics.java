@@ -1,9 +1,9 @@
 package dev.relay.dist.ops;
 
-import dev.relay.queue.MessageView;
-import dev.relay.queue.QueueAdmin;
-import dev.relay.queue.QueueFilter;
-import dev.relay.queue.QueueStats;
+import dev.relay.queue.admin.MessageView;
+import dev.relay.queue.admin.QueueAdmin;
+import dev.relay.queue.admin.QueueFilter;
+import dev.relay.queue.admin.QueueStats;
 import dev.relay.queue.RecipientState;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

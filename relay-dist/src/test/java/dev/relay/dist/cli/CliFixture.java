@@ -11,7 +11,7 @@ import dev.relay.queue.Envelope;
 import dev.relay.queue.MessageBody;
 import dev.relay.queue.Origin;
 import dev.relay.queue.Outcome;
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import dev.relay.queue.QueueId;
 import dev.relay.queue.QueueSettings;
 import dev.relay.queue.Recipient;

@@ -289,7 +289,7 @@ class RelayctlCommandsTest {
         CliContext base = f.context();
         CliContext slow = new CliContext() {
             @Override
-            public dev.relay.queue.QueueAdmin queue() {
+            public dev.relay.queue.admin.QueueAdmin queue() {
                 return base.queue();
             }
 

@@ -278,9 +278,9 @@ class RelayctlMainTest {
 
     /** Counts the queue's listAfter calls: how many pages a listing read. */
     static CliContext countingPages(CliContext base, java.util.concurrent.atomic.AtomicInteger pages) {
-        dev.relay.queue.QueueAdmin real = base.queue();
-        dev.relay.queue.QueueAdmin counting = (dev.relay.queue.QueueAdmin) java.lang.reflect.Proxy.newProxyInstance(
-                RelayctlMainTest.class.getClassLoader(), new Class<?>[] {dev.relay.queue.QueueAdmin.class},
+        dev.relay.queue.admin.QueueAdmin real = base.queue();
+        dev.relay.queue.admin.QueueAdmin counting = (dev.relay.queue.admin.QueueAdmin) java.lang.reflect.Proxy.newProxyInstance(
+                RelayctlMainTest.class.getClassLoader(), new Class<?>[] {dev.relay.queue.admin.QueueAdmin.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals("listAfter")) {
                         pages.incrementAndGet();
@@ -293,7 +293,7 @@ class RelayctlMainTest {
                 });
         return new CliContext() {
             @Override
-            public dev.relay.queue.QueueAdmin queue() {
+            public dev.relay.queue.admin.QueueAdmin queue() {
                 return counting;
             }
 

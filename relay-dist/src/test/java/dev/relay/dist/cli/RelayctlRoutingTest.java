@@ -13,7 +13,7 @@ import dev.relay.client.routing.TargetResolver;
 import dev.relay.dist.cli.CliFixture.Result;
 import dev.relay.dist.config.ConfigLoader;
 import dev.relay.mail.SourceRouteMode;
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -4,7 +4,7 @@ import static dev.relay.dist.cli.RelayctlCommandsTest.assertOneLineError;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relay.dist.cli.CliFixture.Result;
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;

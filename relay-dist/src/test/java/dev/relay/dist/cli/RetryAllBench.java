@@ -53,7 +53,7 @@ class RetryAllBench {
 
             CliContext real = new CliContext() {
                 @Override
-                public dev.relay.queue.QueueAdmin queue() {
+                public dev.relay.queue.admin.QueueAdmin queue() {
                     return f.queue.admin();
                 }
 

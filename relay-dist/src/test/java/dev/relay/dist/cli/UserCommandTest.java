@@ -1,6 +1,6 @@
 package dev.relay.dist.cli;
 
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import dev.relay.server.auth.UsersFile;
 import java.io.PrintWriter;
 import java.io.StringReader;

@@ -9,7 +9,7 @@ import dev.relay.queue.MessageBody;
 import dev.relay.queue.MessageQueue;
 import dev.relay.queue.Origin;
 import dev.relay.queue.Outcome;
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import dev.relay.queue.QueueException;
 import dev.relay.queue.QueueException.Kind;
 import dev.relay.queue.QueueId;

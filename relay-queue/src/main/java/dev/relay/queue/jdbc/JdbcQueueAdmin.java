@@ -1,18 +1,18 @@
 package dev.relay.queue.jdbc;
 
 import dev.relay.mail.Path;
-import dev.relay.queue.Attempt;
+import dev.relay.queue.admin.Attempt;
 import dev.relay.queue.Envelope;
-import dev.relay.queue.MessageDetail;
-import dev.relay.queue.MessageView;
+import dev.relay.queue.admin.MessageDetail;
+import dev.relay.queue.admin.MessageView;
 import dev.relay.queue.Origin;
-import dev.relay.queue.QueueAdmin;
-import dev.relay.queue.QueueFilter;
+import dev.relay.queue.admin.QueueAdmin;
+import dev.relay.queue.admin.QueueFilter;
 import dev.relay.queue.QueueId;
-import dev.relay.queue.QueueStats;
+import dev.relay.queue.admin.QueueStats;
 import dev.relay.queue.Recipient;
 import dev.relay.queue.RecipientState;
-import dev.relay.queue.RecipientView;
+import dev.relay.queue.admin.RecipientView;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,7 +6,7 @@ import dev.relay.mail.SmtpReply;
 import dev.relay.queue.ClaimedMessage;
 import dev.relay.queue.ClaimedRecipient;
 import dev.relay.queue.Outcome;
-import dev.relay.queue.QueueFilter;
+import dev.relay.queue.admin.QueueFilter;
 import dev.relay.queue.QueueId;
 import dev.relay.queue.RecipientOutcome;
 import java.nio.file.Files;

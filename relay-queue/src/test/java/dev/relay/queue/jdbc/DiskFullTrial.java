@@ -1,8 +1,8 @@
 package dev.relay.queue.jdbc;
 
-import dev.relay.queue.MessageView;
+import dev.relay.queue.admin.MessageView;
 import dev.relay.queue.QueueException;
-import dev.relay.queue.QueueFilter;
+import dev.relay.queue.admin.QueueFilter;
 import dev.relay.queue.QueueId;
 import java.io.InputStream;
 import java.nio.file.Path;

@@ -12,7 +12,7 @@ import dev.relay.queue.ClaimedMessage;
 import dev.relay.queue.ClaimedRecipient;
 import dev.relay.queue.Envelope;
 import dev.relay.queue.MessageBody;
-import dev.relay.queue.MessageDetail;
+import dev.relay.queue.admin.MessageDetail;
 import dev.relay.queue.Outcome;
 import dev.relay.queue.QueueException;
 import dev.relay.queue.QueueId;
@@ -496,7 +496,7 @@ class H2MessageQueueTest {
         long groups = queue.syncedGroups() - groupsBefore;
         assertThat(groups).isBetween(1L, 1000L);
         assertThat(queue.storedMessages()).isGreaterThanOrEqualTo(2000);
-        assertThat(queue.admin().list(dev.relay.queue.QueueFilter.ALL, 0, 5000)).hasSize(2000);
+        assertThat(queue.admin().list(dev.relay.queue.admin.QueueFilter.ALL, 0, 5000)).hasSize(2000);
     }
 
     @Test
@@ -596,7 +596,7 @@ class H2MessageQueueTest {
 
         queue = H2MessageQueue.open(Fixtures.settings(dir), clock);
         Set<QueueId> ids = new HashSet<>();
-        queue.admin().list(dev.relay.queue.QueueFilter.ALL, 0, 1000).forEach(v -> ids.add(v.id()));
+        queue.admin().list(dev.relay.queue.admin.QueueFilter.ALL, 0, 1000).forEach(v -> ids.add(v.id()));
         assertThat(ids).hasSize(500);
     }
 

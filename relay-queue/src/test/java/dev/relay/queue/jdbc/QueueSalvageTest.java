@@ -3,9 +3,9 @@ package dev.relay.queue.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.relay.queue.MessageView;
+import dev.relay.queue.admin.MessageView;
 import dev.relay.queue.QueueException;
-import dev.relay.queue.QueueFilter;
+import dev.relay.queue.admin.QueueFilter;
 import dev.relay.queue.QueueId;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,8 @@
 package dev.relay.server.security;
 
 import dev.relay.queue.testing.CapturedLogs;
-import dev.relay.queue.MessageDetail;
-import dev.relay.queue.MessageView;
+import dev.relay.queue.admin.MessageDetail;
+import dev.relay.queue.admin.MessageView;
 import org.apache.commons.net.smtp.AuthenticatingSMTPClient;
 import org.apache.commons.net.smtp.SimpleSMTPHeader;
 import org.junit.jupiter.api.AfterAll;

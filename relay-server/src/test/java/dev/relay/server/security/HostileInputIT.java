@@ -1,6 +1,6 @@
 package dev.relay.server.security;
 
-import dev.relay.queue.MessageView;
+import dev.relay.queue.admin.MessageView;
 import dev.relay.queue.QueueId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,8 +1,8 @@
 package dev.relay.server.security;
 
-import dev.relay.queue.MessageDetail;
-import dev.relay.queue.MessageView;
-import dev.relay.queue.QueueFilter;
+import dev.relay.queue.admin.MessageDetail;
+import dev.relay.queue.admin.MessageView;
+import dev.relay.queue.admin.QueueFilter;
 import dev.relay.queue.QueueId;
 import dev.relay.queue.QueueSettings;
 import dev.relay.queue.jdbc.H2MessageQueue;

@@ -1,7 +1,7 @@
 package dev.relay.server.security;
 
-import dev.relay.queue.MessageDetail;
-import dev.relay.queue.MessageView;
+import dev.relay.queue.admin.MessageDetail;
+import dev.relay.queue.admin.MessageView;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
-package dev.relay.queue;
+package dev.relay.queue.admin;
 
+import dev.relay.queue.Envelope;
 import java.util.List;
 
 /** {@code relayctl show ID}: the envelope, the header section of the body (as text), recipients and history. */

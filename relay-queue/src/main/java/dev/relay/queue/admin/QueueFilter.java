@@ -1,5 +1,6 @@
-package dev.relay.queue;
+package dev.relay.queue.admin;
 
+import dev.relay.queue.RecipientState;
 import java.time.Duration;
 
 /**

@@ -1,5 +1,6 @@
-package dev.relay.queue;
+package dev.relay.queue.admin;
 
+import dev.relay.queue.QueueId;
 import dev.relay.mail.Path;
 import java.time.Instant;
 import java.util.List;

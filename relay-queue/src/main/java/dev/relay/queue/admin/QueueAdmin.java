@@ -1,5 +1,7 @@
-package dev.relay.queue;
+package dev.relay.queue.admin;
 
+import dev.relay.queue.ClaimedRecipient;
+import dev.relay.queue.QueueId;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
