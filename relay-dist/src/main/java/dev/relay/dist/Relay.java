@@ -1,7 +1,7 @@
 package dev.relay.dist;
 
 import dev.relay.dist.cli.AdminSocketClient;
-import dev.relay.dist.cli.AdminSocketServer;
+import dev.relay.dist.admin.AdminSocketServer;
 import dev.relay.dist.cli.CliContext;
 import dev.relay.dist.cli.CliException;
 import dev.relay.dist.cli.CliRouting;

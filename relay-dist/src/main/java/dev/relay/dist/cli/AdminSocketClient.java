@@ -1,5 +1,6 @@
 package dev.relay.dist.cli;
 
+import dev.relay.dist.admin.AdminProtocol;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;

@@ -1,5 +1,6 @@
 package dev.relay.dist.cli;
 
+import dev.relay.dist.admin.AdminSocketServer;
 import dev.relay.queue.testing.MutableClock;
 import static org.assertj.core.api.Assertions.assertThat;
 

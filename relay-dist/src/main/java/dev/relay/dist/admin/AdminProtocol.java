@@ -1,4 +1,4 @@
-package dev.relay.dist.cli;
+package dev.relay.dist.admin;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -26,21 +26,21 @@ import java.util.List;
  * JDK's {@code Channels.newInputStream} takes the channel's blocking lock for a read, which would
  * block a concurrent write of the standard input while the other thread waits for output.
  */
-final class AdminProtocol {
+public final class AdminProtocol {
 
-    static final byte OUT = 'O';
-    static final byte ERR = 'E';
-    static final byte EXIT = 'X';
+    public static final byte OUT = 'O';
+    public static final byte ERR = 'E';
+    public static final byte EXIT = 'X';
 
     /** Bounds on what a client may send: nobody types more arguments than this. */
-    static final int MAX_ARGS = 200_000;
-    static final int MAX_ARG_BYTES = 64 * 1024;
-    static final long MAX_TOTAL_BYTES = 16L * 1024 * 1024;
+    public static final int MAX_ARGS = 200_000;
+    public static final int MAX_ARG_BYTES = 64 * 1024;
+    public static final long MAX_TOTAL_BYTES = 16L * 1024 * 1024;
 
     private AdminProtocol() {
     }
 
-    static void writeArgs(DataOutputStream out, List<String> args) throws IOException {
+    public static void writeArgs(DataOutputStream out, List<String> args) throws IOException {
         out.writeInt(args.size());
         for (String a : args) {
             byte[] b = a.getBytes(StandardCharsets.UTF_8);
@@ -50,7 +50,7 @@ final class AdminProtocol {
         out.flush();
     }
 
-    static List<String> readArgs(DataInputStream in) throws IOException {
+    public static List<String> readArgs(DataInputStream in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > MAX_ARGS) {
             throw new IOException("bad argument count " + n);
@@ -71,7 +71,7 @@ final class AdminProtocol {
     }
 
     /** Writes one frame; frames from several writers never interleave. */
-    static void writeFrame(DataOutputStream out, byte type, byte[] payload) throws IOException {
+    public static void writeFrame(DataOutputStream out, byte type, byte[] payload) throws IOException {
         synchronized (out) {
             out.writeByte(type);
             out.writeInt(payload.length);
@@ -81,10 +81,10 @@ final class AdminProtocol {
     }
 
     /** One frame read back. */
-    record Frame(byte type, byte[] payload) {
+    public record Frame(byte type, byte[] payload) {
     }
 
-    static Frame readFrame(DataInputStream in) throws IOException {
+    public static Frame readFrame(DataInputStream in) throws IOException {
         byte type = in.readByte();
         int len = in.readInt();
         if (len < 0 || len > MAX_TOTAL_BYTES) {
@@ -96,7 +96,7 @@ final class AdminProtocol {
     }
 
     /** A character stream that becomes frames of one type; each flush sends what was written. */
-    static final class FrameWriter extends Writer {
+    public static final class FrameWriter extends Writer {
         private final DataOutputStream out;
         private final byte type;
         private final StringBuilder buffer = new StringBuilder();
@@ -127,7 +127,7 @@ final class AdminProtocol {
     }
 
     /** Reads a blocking channel without taking its blocking lock. */
-    static InputStream input(SocketChannel ch) {
+    public static InputStream input(SocketChannel ch) {
         return new InputStream() {
             @Override
             public int read() throws IOException {
@@ -147,7 +147,7 @@ final class AdminProtocol {
     }
 
     /** Writes a blocking channel without taking its blocking lock. */
-    static OutputStream output(SocketChannel ch) {
+    public static OutputStream output(SocketChannel ch) {
         return new OutputStream() {
             @Override
             public void write(int b) throws IOException {

@@ -1,5 +1,6 @@
-package dev.relay.dist.cli;
+package dev.relay.dist.admin;
 
+import dev.relay.dist.cli.AdminSocketClient;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
