@@ -8,6 +8,7 @@ import dev.relay.dist.cli.CliRouting;
 import dev.relay.dist.cli.Version;
 import dev.relay.dist.config.ConfigException;
 import dev.relay.dist.console.ConsoleSetup;
+import dev.relay.files.PrivateFiles;
 import dev.relay.dist.cli.Relayctl;
 import dev.relay.dist.config.ConfigLoader;
 import dev.relay.dist.config.RelayConfig;
@@ -54,7 +55,6 @@ import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
@@ -63,7 +63,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -296,13 +295,10 @@ public final class Relay implements AutoCloseable {
     static void dataDirectory(Path dir) throws StartupException {
         try {
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PrivateFiles.DIRECTORY_MODE));
                 log.info("created the data folder {} (mode 0700)", dir);
-            } else {
-                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
-                if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-                    log.warn("the data folder {} is open to other users ({}); chmod 700 it", dir, PosixFilePermissions.toString(perms));
-                }
+            } else if (PrivateFiles.isOpenToOthers(dir)) {
+                log.warn("the data folder {} is open to other users ({}); chmod 700 it", dir, PrivateFiles.permissions(dir));
             }
             if (!Files.isWritable(dir)) {
                 throw new StartupException("the data folder " + dir + " is not writable (give the relay's user write access)", null);

@@ -1,17 +1,15 @@
 package dev.relay.client.tls;
 
+import dev.relay.files.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The smarthost credentials file (RFC 4954 AUTH towards a next hop): one {@code KEY USER:PASSWORD} line per
@@ -43,17 +41,9 @@ public final class CredentialsFile {
         if (!Files.isRegularFile(file)) {
             throw new IOException("credentials file " + file + " does not exist or is not a file");
         }
-        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
-        if (view != null) {
-            Set<PosixFilePermission> perms = view.readAttributes().permissions();
-            for (PosixFilePermission p : perms) {
-                if (p != PosixFilePermission.OWNER_READ && p != PosixFilePermission.OWNER_WRITE
-                        && p != PosixFilePermission.OWNER_EXECUTE) {
-                    throw new IOException("credentials file " + file + " can be read by other users (permissions "
-                            + java.nio.file.attribute.PosixFilePermissions.toString(perms)
-                            + "); refusing to use it: run chmod 600 " + file);
-                }
-            }
+        if (PrivateFiles.isOpenToOthers(file)) {
+            throw new IOException("credentials file " + file + " can be read by other users (permissions "
+                    + PrivateFiles.permissions(file) + "); refusing to use it: run chmod 600 " + file);
         }
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         Map<String, SmtpCredentials> out = new LinkedHashMap<>();

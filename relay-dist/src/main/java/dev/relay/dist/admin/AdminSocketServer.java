@@ -1,6 +1,7 @@
 package dev.relay.dist.admin;
 
 import dev.relay.dist.cli.AdminSocketClient;
+import dev.relay.files.PrivateFiles;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -73,7 +74,7 @@ public final class AdminSocketServer implements AutoCloseable {
     public static AdminSocketServer start(Path path, Runner runner) throws IOException {
         Path dir = path.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PrivateFiles.DIRECTORY_MODE));
         }
         if (Files.exists(path)) {
             if (AdminSocketClient.answers(path)) {
@@ -84,7 +85,7 @@ public final class AdminSocketServer implements AutoCloseable {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             server.bind(UnixDomainSocketAddress.of(path));
-            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(path, PrivateFiles.FILE_MODE);
         } catch (IOException e) {
             server.close();
             throw new IOException("cannot create the admin socket " + path + ": " + e.getMessage(), e);

@@ -1,6 +1,6 @@
 package dev.relay.server.auth;
 
-import dev.relay.server.security.PrivateFiles;
+import dev.relay.files.PrivateFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.relay.server.tls;
 
-import dev.relay.server.security.PrivateFiles;
+import dev.relay.files.PrivateFiles;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;

@@ -1,6 +1,6 @@
 package dev.relay.server.auth;
 
-import dev.relay.server.security.PrivateFiles;
+import dev.relay.files.PrivateFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

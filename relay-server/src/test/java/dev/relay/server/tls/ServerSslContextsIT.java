@@ -1,6 +1,6 @@
 package dev.relay.server.tls;
 
-import dev.relay.server.security.PrivateFiles;
+import dev.relay.files.PrivateFiles;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;

@@ -1,4 +1,4 @@
-package dev.relay.server.security;
+package dev.relay.files;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

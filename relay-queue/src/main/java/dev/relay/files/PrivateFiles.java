@@ -1,4 +1,4 @@
-package dev.relay.server.security;
+package dev.relay.files;
 
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -13,7 +13,10 @@ import java.util.Set;
 
 /**
  * Files and folders readable only by the relay's own user: mode 0700 for folders, 0600 for
- * files (the data folder, the users file, the self-signed key: readable by the relay's user only).
+ * files (the data folder, the admin socket, the users file, the self-signed key), and the one
+ * check that a secret someone else wrote (a credentials file) is not open to other users. It
+ * lives in relay-queue because that is the one module the receiver, the forwarder and the
+ * distribution all depend on.
  *
  * <p>Files are written to a sibling temporary file that is created with mode 0600 from the
  * start (never a window in which another user could open it), synced, then renamed over the
@@ -128,6 +131,12 @@ public final class PrivateFiles {
             }
         }
         return false;
+    }
+
+    /** The permissions of {@code file} as {@code ls -l} shows them, e.g. {@code rw-r--r--}, for messages; "?" without POSIX. */
+    public static String permissions(Path file) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(file, PosixFileAttributeView.class);
+        return view == null ? "?" : PosixFilePermissions.toString(view.readAttributes().permissions());
     }
 
     /** The mode of {@code file} as octal text, e.g. {@code 0644}, for messages; "?" without POSIX. */
