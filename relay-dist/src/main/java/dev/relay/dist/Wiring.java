@@ -8,7 +8,6 @@ import dev.relay.client.routing.RoutingSettings;
 import dev.relay.client.tls.OutboundTlsSettings;
 import dev.relay.client.tls.TlsPolicy;
 import dev.relay.client.transport.TransportSettings;
-import dev.relay.dist.config.Cidr;
 import dev.relay.dist.config.ConfigKeys;
 import dev.relay.dist.config.RelayConfig;
 import dev.relay.server.BareLineEnds;
@@ -43,7 +42,7 @@ final class Wiring {
                 .maxConnectionsPerClient(c.get(ConfigKeys.MAX_CONNECTIONS_PER_CLIENT))
                 .idleTimeout(c.get(ConfigKeys.IDLE_TIMEOUT))
                 .maxErrors(c.get(ConfigKeys.MAX_ERRORS))
-                .trustedNetworkStrings(c.trustedNetworks().stream().map(Cidr::toString).toList())
+                .trustedNetworks(c.trustedNetworks())
                 .localDomains(set(c.localDomains()))
                 .relayDomains(set(c.relayDomains()))
                 .sourceRouteMode(c.get(ConfigKeys.SOURCE_ROUTES))

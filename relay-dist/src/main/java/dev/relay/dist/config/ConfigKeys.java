@@ -1,5 +1,6 @@
 package dev.relay.dist.config;
 
+import dev.relay.server.policy.Cidr;
 import dev.relay.mail.SourceRouteMode;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.relay.dist.config;
 
+import dev.relay.server.policy.Cidr;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -210,10 +211,24 @@ public final class Values {
                         throw new BadValueException("'" + item + "' has a bad prefix length", "write a prefix length from 0 to " + max);
                     }
                 }
-                out.add(new Cidr(a, len));
+                out.add(Cidr.parse(network(a, len).getHostAddress() + "/" + len));
             }
             return List.copyOf(out);
         };
+    }
+
+    /** The network part of {@code address}: its first {@code prefix} bits, the rest zero (192.0.2.77/24 is 192.0.2.0/24). */
+    private static InetAddress network(InetAddress address, int prefix) {
+        byte[] b = address.getAddress();
+        for (int i = 0; i < b.length; i++) {
+            int bits = Math.max(0, Math.min(8, prefix - i * 8));
+            b[i] &= (byte) (0xff << (8 - bits));
+        }
+        try {
+            return InetAddress.getByAddress(b);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A list of {@code address:port} ({@code [v6]:port} for IPv6); addresses are IP literals, never looked up. */

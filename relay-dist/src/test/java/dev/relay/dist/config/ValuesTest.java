@@ -1,5 +1,6 @@
 package dev.relay.dist.config;
 
+import dev.relay.server.policy.Cidr;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
