@@ -13,6 +13,7 @@ import dev.relay.mail.SmtpReply;
 import dev.relay.queue.ClaimedMessage;
 import dev.relay.queue.ClaimedRecipient;
 import dev.relay.queue.Envelope;
+import dev.relay.queue.ForwardingMessageQueue;
 import dev.relay.queue.MessageBody;
 import dev.relay.queue.MessageQueue;
 import dev.relay.queue.Origin;
@@ -29,15 +30,12 @@ import jakarta.mail.internet.InternetHeaders;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -420,49 +418,14 @@ class DsnServiceTest {
     }
 
     /** A queue whose enqueue fails as a full disk would; reads go to the real queue. */
-    private record FailingQueue(MessageQueue real) implements MessageQueue {
+    private static final class FailingQueue extends ForwardingMessageQueue {
+        FailingQueue(MessageQueue real) {
+            super(real);
+        }
+
         @Override
         public CompletableFuture<Void> enqueue(QueueId id, Envelope envelope, MessageBody body) {
             return CompletableFuture.failedFuture(new QueueException(QueueException.Kind.values()[0], "disk full", null));
-        }
-
-        @Override
-        public List<ClaimedMessage> claim(String owner, int maxRecipients, Duration lease) {
-            return real.claim(owner, maxRecipients, lease);
-        }
-
-        @Override
-        public InputStream openBody(QueueId id) throws IOException {
-            return real.openBody(id);
-        }
-
-        @Override
-        public void complete(QueueId id, List<dev.relay.queue.RecipientOutcome> outcomes) {
-            real.complete(id, outcomes);
-        }
-
-        @Override
-        public void release(QueueId id, Collection<Long> recipientIds) {
-            real.release(id, recipientIds);
-        }
-
-        @Override
-        public int releaseLeases(String owner) {
-            return real.releaseLeases(owner);
-        }
-
-        @Override
-        public Optional<Instant> nextDue() {
-            return real.nextDue();
-        }
-
-        @Override
-        public dev.relay.queue.admin.QueueAdmin admin() {
-            return real.admin();
-        }
-
-        @Override
-        public void close() {
         }
     }
 }
