@@ -20,10 +20,8 @@ import dev.relay.queue.QueueException;
 import dev.relay.queue.jdbc.H2MessageQueue;
 import dev.relay.client.bounce.DsnBounceSink;
 import dev.relay.client.bounce.DsnService;
-import dev.relay.client.bounce.DsnSettings;
 import dev.relay.client.delivery.DeliveryEngine;
 import dev.relay.client.delivery.LocalDelivery;
-import dev.relay.client.local.LocalDeliverySettings;
 import dev.relay.client.retry.RetryPolicy;
 import dev.relay.client.routing.NettyDns;
 import dev.relay.client.routing.RouteTable;
@@ -36,22 +34,25 @@ import dev.relay.client.tls.OutboundTlsSettings;
 import dev.relay.client.transport.SmtpTransport;
 import dev.relay.client.local.LocalUsers;
 import dev.relay.client.local.MaildirDelivery;
-import dev.relay.dist.config.ConfigKeys;
 import dev.relay.queue.QueueId;
 import dev.relay.server.SmtpServer;
-import dev.relay.server.auth.AuthSettings;
 import dev.relay.server.auth.SmtpAuth;
 import dev.relay.server.command.CommandTable;
 import dev.relay.server.tls.SecurityCommands;
 import dev.relay.server.tls.ServerTls;
+import dev.relay.server.auth.AuthSettings;
 import dev.relay.server.tls.TlsSettings;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,6 +64,8 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +88,7 @@ public final class Relay implements AutoCloseable {
     private final Deque<Part> parts = new ArrayDeque<>();
     private final List<HealthCheck> checks = new ArrayList<>();
     private H2MessageQueue queue;
+    private QueueMetrics queueMetrics;
     private SmtpServer server;
     private DeliveryEngine engine;
     private volatile Router router;
@@ -103,18 +107,20 @@ public final class Relay implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // latencies as Prometheus histograms (buckets), so that quantiles can be computed over time and relays
-        registry.config().meterFilter(new io.micrometer.core.instrument.config.MeterFilter() {
+        registry.config().meterFilter(latencyHistograms());
+    }
+
+    /** Latencies as Prometheus histograms (buckets), so that quantiles can be computed over time and relays. */
+    private static MeterFilter latencyHistograms() {
+        return new MeterFilter() {
             @Override
-            public io.micrometer.core.instrument.distribution.DistributionStatisticConfig configure(
-                    io.micrometer.core.instrument.Meter.Id id, io.micrometer.core.instrument.distribution.DistributionStatisticConfig config) {
+            public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
                 if (id.getName().equals("relay.delivery.transaction")) {
-                    return io.micrometer.core.instrument.distribution.DistributionStatisticConfig.builder()
-                            .percentilesHistogram(true).build().merge(config);
+                    return DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(config);
                 }
                 return config;
             }
-        });
+        };
     }
 
     /** Starts every part; on failure stops what was started and throws. */
@@ -132,128 +138,77 @@ public final class Relay implements AutoCloseable {
         }
     }
 
+    /** The parts in the order they start; {@link #close} stops them in reverse. */
     private void startParts() throws StartupException {
+        refuseASecondRelay();
+        StartChecks.warnings(config).forEach(w -> log.warn("{}", w));
+        dataDirectory(config.dataDirectory());
+        bindProcessMetrics();
+        H2MessageQueue q = startQueue();
+        MaildirDelivery maildir = new MaildirDelivery(Wiring.localDelivery(config), config.hostname(), clock);
+        LocalUsers localUsers = startLocalUsers(maildir);
+        startForwarder(q, maildir);
+        startReceiver(q, localUsers); // last but the admin socket and metrics: mail is accepted only when everything behind it runs
+        startAdminSocket();
+        startMetrics();
+    }
+
+    private void refuseASecondRelay() throws StartupException {
         if (AdminSocketClient.answers(config.adminSocket())) {
             throw new StartupException("another relay is running on this data folder: its admin socket "
                     + config.adminSocket() + " answers (stop it, or give this one another data_directory)", null);
         }
-        dataDirectory(config.dataDirectory());
-        if (!config.hostname().contains(".")) {
-            // RFC 5321 sections 2.3.5 and 4.1.1.1: the greeting and EHLO give a fully qualified domain
-            // name, and bounces come from postmaster@hostname; receivers may refuse a bare name.
-            log.warn("the host name '{}' is not fully qualified: receivers may refuse our EHLO and bounces"
-                    + " (set hostname = NAME.DOMAIN in the configuration)", config.hostname());
-        }
+    }
+
+    private void bindProcessMetrics() {
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         checks.add(dataDirectoryCheck(config.dataDirectory()));
+    }
 
-        // 1. the queue: opening it migrates its schema (Flyway) and gives back leases of a previous run
+    /** The queue: opening it migrates its schema (Flyway) and gives back leases of a previous run. */
+    private H2MessageQueue startQueue() throws StartupException {
         try {
-            queue = H2MessageQueue.open(config.queueSettings(), clock);
+            queue = H2MessageQueue.open(Wiring.queueSettings(config), clock);
         } catch (QueueException e) {
             throw new StartupException(e.getMessage(), e);
         }
         H2MessageQueue q = queue;
         parts.push(new Part("queue", q::close));
         log.info("queue {} open", q.file());
-        QueueMetrics queueMetrics = new QueueMetrics(q.admin(), clock, Duration.ofSeconds(5), () -> {
+        queueMetrics = new QueueMetrics(q.admin(), clock, Duration.ofSeconds(5), () -> {
             if (!Files.isWritable(q.file())) {
                 throw new IllegalStateException(q.file() + " is not writable");
             }
         }).bindTo(registry);
         checks.add(queueMetrics);
-
-        // the local users, listed from the Maildirs in the background, answered from memory at RCPT
-        MaildirDelivery maildir = new MaildirDelivery(new LocalDeliverySettings(config.maildirDirectory(),
-                config.get(ConfigKeys.LOCAL_ACCEPT_UNKNOWN_USERS)), config.hostname(), clock);
-        LocalUsers localUsers = new LocalUsers(maildir, config.get(ConfigKeys.LOCAL_USERS_REFRESH)).start();
-        parts.push(new Part("local users", localUsers));
-
-        // 2. the forwarder: routing, DNS, SMTP out, retries, bounces, local delivery
-        startForwarder(q, maildir);
-
-        // 3. the receiver, last: mail is accepted only when everything behind it runs
-        ServerTls tls = null;
-        if (config.get(ConfigKeys.TLS_ENABLED)) {
-            TlsSettings ts = new TlsSettings(true, config.get(ConfigKeys.TLS_CERTIFICATE).orElse(null),
-                    config.get(ConfigKeys.TLS_KEY).orElse(null), config.dataDirectory().resolve("tls"), config.hostname(),
-                    config.get(ConfigKeys.TLS_REQUIRED), config.get(ConfigKeys.TLS_HANDSHAKE_TIMEOUT));
-            try {
-                tls = ServerTls.create(ts, clock);
-            } catch (IOException | RuntimeException e) {
-                throw new StartupException("cannot set up TLS: " + e.getMessage()
-                        + " (check tls_certificate and tls_key, or set tls_enabled = no)", e);
-            }
-        }
-        SmtpAuth auth = null;
-        if (tls != null && config.get(ConfigKeys.AUTH_ENABLED)) {
-            auth = SmtpAuth.withUsersFile(AuthSettings.defaults(config.get(ConfigKeys.AUTH_USERS_FILE))
-                    .withFailureDelay(config.get(ConfigKeys.AUTH_FAILURE_DELAY))
-                    .withMaxFailures(config.get(ConfigKeys.AUTH_MAX_FAILURES)));
-            parts.push(new Part("auth", auth)); // closed after the receiver stopped
-        } else if (config.get(ConfigKeys.AUTH_ENABLED)) {
-            log.warn("AUTH is not offered: it needs TLS (tls_enabled = no)");
-        }
-        CommandTable commands = SecurityCommands.install(CommandTable.standard(), tls, auth).build();
-        try {
-            DeliveryEngine e = engine;
-            server = new SmtpServer(Wiring.serverSettings(config), new WakingQueue(q, e::wakeUp), localUsers::exists, registry, clock,
-                    QueueId::generate, commands);
-            if (tls != null && config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).isPresent()) { // without TLS: refused by ConfigLoader
-                server.implicitTls(config.get(ConfigKeys.TLS_IMPLICIT_LISTEN).get(), tls::installImplicit);
-            }
-            server.start();
-        } catch (Exception e) { // Netty rethrows a BindException unchecked
-            throw new StartupException(e instanceof java.net.BindException
-                    ? "cannot listen on " + config.listen().stream().map(ConfigLoader::format).toList() + ": " + e.getMessage()
-                            + " (another program has the port: stop it, or change listen)"
-                    : e.getMessage(), e);
-        }
-        SmtpServer srv = server;
-        parts.push(new Part("receiver", () -> srv.stop(remaining())));
-        checks.add(new HealthCheck() {
-            @Override
-            public String name() {
-                return "smtp";
-            }
-
-            @Override
-            public Result check() {
-                if (stopped) {
-                    return Result.down("stopping");
-                }
-                List<java.net.InetSocketAddress> bound = srv.boundAddresses();
-                return bound.isEmpty() ? Result.down("not listening")
-                        : Result.up("listening on " + bound.stream().map(ConfigLoader::format).toList()
-                                + ", " + srv.openConnections() + " connections");
-            }
-        });
-
-        try {
-            admin = AdminSocketServer.start(config.adminSocket(),
-                    (args, in, out, err) -> Relayctl.commandLine(cliContext(), in, out, err).execute(args.toArray(String[]::new)));
-        } catch (IOException e) {
-            throw new StartupException(e.getMessage(), e);
-        }
-        parts.push(new Part("relayctl socket", admin));
-
-        if (config.metricsListen().isPresent()) {
-            try {
-                ops = OpsServer.start(config.metricsListen().get(), registry, List.copyOf(checks));
-            } catch (IOException e) {
-                throw new StartupException("cannot serve metrics on " + ConfigLoader.format(config.metricsListen().get())
-                        + ": " + e.getMessage() + " (change metrics_listen, or set it to none)", e);
-            }
-            parts.push(new Part("metrics", ops));
-            parts.push(new Part("console", ConsoleSetup.install(ops, config, q.admin(), registry, clock,
-                    List.of(queueMetrics::refreshNextHops))));
-        }
+        return q;
     }
 
+    /** The local users, listed from the Maildirs in the background, answered from memory at RCPT. */
+    private LocalUsers startLocalUsers(MaildirDelivery maildir) {
+        LocalUsers localUsers = new LocalUsers(maildir, Wiring.localUsersRefresh(config)).start();
+        parts.push(new Part("local users", localUsers));
+        return localUsers;
+    }
+
+    /** The forwarder: routing, DNS, SMTP out, retries, bounces, local delivery. */
     private void startForwarder(H2MessageQueue q, MaildirDelivery maildir) throws StartupException {
+        startRouting();
+        SmtpTransport transport = transport();
+        RetryPolicy retry = new RetryPolicy(Wiring.retrySettings(config), clock, RandomGenerator.getDefault());
+        DsnService dsn = new DsnService(Wiring.dsnSettings(config), q, clock, registry);
+        DeliveryEngine e = new DeliveryEngine(Wiring.deliverySettings(config), q, router, resolver, transport, retry,
+                new DsnBounceSink(dsn), LocalDelivery.maildir(maildir), clock, registry);
+        engine = e;
+        e.start();
+        parts.push(new Part("forwarder", () -> e.stop(remaining())));
+    }
+
+    /** The route table, the router over it, and DNS for the next hops the table does not name. */
+    private void startRouting() throws StartupException {
         RouteTable table;
         try {
             table = Wiring.routeTable(config);
@@ -263,10 +218,13 @@ public final class Relay implements AutoCloseable {
         this.table = table;
         router = new Router(Wiring.routingSettings(config), table);
         log.info("route table: {} ({} entries)", config.routesFile().map(Object::toString).orElse("none"), table.entries().size());
-        NettyDns dns = new NettyDns(config.get(ConfigKeys.DNS_SERVER).orElse(null), config.get(ConfigKeys.DNS_TIMEOUT));
+        NettyDns dns = Wiring.dns(config);
         parts.push(new Part("dns", dns::close));
-        resolver = new TargetResolver(dns, router.settings().ourNames(), new java.util.Random(),
-                config.get(ConfigKeys.SMTP_MX_ADDRESS_LIMIT));
+        resolver = new TargetResolver(dns, router.settings().ourNames(), new Random(), Wiring.mxAddressLimit(config));
+    }
+
+    /** SMTP out, with the outbound TLS policy and the credentials for next hops that want AUTH. */
+    private SmtpTransport transport() throws StartupException {
         CredentialsFile credentials = null;
         OutboundTls outboundTls;
         try {
@@ -279,16 +237,104 @@ public final class Relay implements AutoCloseable {
             throw new StartupException("outbound TLS: " + e.getMessage()
                     + " (check client_tls_ca_file and client_credentials_file)", e);
         }
-        SmtpTransport transport = new SmtpTransport(Wiring.transportSettings(config), config.hostname(), outboundTls, credentials);
-        RetryPolicy retry = new RetryPolicy(Wiring.retrySettings(config), clock, java.util.random.RandomGenerator.getDefault());
-        DsnService dsn = new DsnService(new DsnSettings(config.hostname(), config.get(ConfigKeys.DELAY_WARNING_TIME),
-                DsnSettings.defaults(config.hostname()).delayWarningWithoutNotify(),
-                DsnSettings.defaults(config.hostname()).returnSizeLimit()), q, clock, registry);
-        engine = new DeliveryEngine(Wiring.deliverySettings(config), q, router, resolver, transport, retry,
-                new DsnBounceSink(dsn), LocalDelivery.maildir(maildir), clock, registry);
-        engine.start();
-        DeliveryEngine e = engine;
-        parts.push(new Part("forwarder", () -> e.stop(remaining())));
+        return new SmtpTransport(Wiring.transportSettings(config), config.hostname(), outboundTls, credentials);
+    }
+
+    /** The receiver: TLS and AUTH when configured, the listeners, and its health check. */
+    private void startReceiver(H2MessageQueue q, LocalUsers localUsers) throws StartupException {
+        ServerTls tls = serverTls();
+        SmtpAuth auth = tls == null ? null : auth();
+        CommandTable commands = SecurityCommands.install(CommandTable.standard(), tls, auth).build();
+        try {
+            DeliveryEngine e = engine;
+            server = new SmtpServer(Wiring.serverSettings(config), new WakingQueue(q, e::wakeUp), localUsers::exists, registry, clock,
+                    QueueId::generate, commands);
+            Optional<List<InetSocketAddress>> implicit = Wiring.implicitTlsListen(config);
+            if (implicit.isPresent()) { // only with TLS: ConfigLoader refuses tls_implicit_listen without it
+                server.implicitTls(implicit.get(), tls::installImplicit);
+            }
+            server.start();
+        } catch (Exception e) { // Netty rethrows a BindException unchecked
+            throw new StartupException(e instanceof java.net.BindException
+                    ? "cannot listen on " + config.listen().stream().map(ConfigLoader::format).toList() + ": " + e.getMessage()
+                            + " (another program has the port: stop it, or change listen)"
+                    : e.getMessage(), e);
+        }
+        SmtpServer srv = server;
+        parts.push(new Part("receiver", () -> srv.stop(remaining())));
+        checks.add(receiverCheck(srv));
+    }
+
+    /** The receiver's TLS, or null with tls_enabled = no. */
+    private ServerTls serverTls() throws StartupException {
+        Optional<TlsSettings> settings = Wiring.serverTls(config);
+        if (settings.isEmpty()) {
+            return null;
+        }
+        try {
+            return ServerTls.create(settings.get(), clock);
+        } catch (IOException | RuntimeException e) {
+            throw new StartupException("cannot set up TLS: " + e.getMessage()
+                    + " (check tls_certificate and tls_key, or set tls_enabled = no)", e);
+        }
+    }
+
+    /** SMTP AUTH over TLS, or null when it is off; closed after the receiver stopped. */
+    private SmtpAuth auth() {
+        Optional<AuthSettings> settings = Wiring.auth(config);
+        if (settings.isEmpty()) {
+            return null;
+        }
+        SmtpAuth auth = SmtpAuth.withUsersFile(settings.get());
+        parts.push(new Part("auth", auth));
+        return auth;
+    }
+
+    private HealthCheck receiverCheck(SmtpServer srv) {
+        return new HealthCheck() {
+            @Override
+            public String name() {
+                return "smtp";
+            }
+
+            @Override
+            public Result check() {
+                if (stopped) {
+                    return Result.down("stopping");
+                }
+                List<InetSocketAddress> bound = srv.boundAddresses();
+                return bound.isEmpty() ? Result.down("not listening")
+                        : Result.up("listening on " + bound.stream().map(ConfigLoader::format).toList()
+                                + ", " + srv.openConnections() + " connections");
+            }
+        };
+    }
+
+    /** relayctl's way in: the admin socket runs its commands in this relay. */
+    private void startAdminSocket() throws StartupException {
+        try {
+            admin = AdminSocketServer.start(config.adminSocket(),
+                    (args, in, out, err) -> Relayctl.commandLine(cliContext(), in, out, err).execute(args.toArray(String[]::new)));
+        } catch (IOException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        parts.push(new Part("relayctl socket", admin));
+    }
+
+    /** The metrics and health endpoint, when metrics_listen names an address. */
+    private void startMetrics() throws StartupException {
+        if (config.metricsListen().isEmpty()) {
+            return;
+        }
+        try {
+            ops = OpsServer.start(config.metricsListen().get(), registry, List.copyOf(checks));
+        } catch (IOException e) {
+            throw new StartupException("cannot serve metrics on " + ConfigLoader.format(config.metricsListen().get())
+                    + ": " + e.getMessage() + " (change metrics_listen, or set it to none)", e);
+        }
+        parts.push(new Part("metrics", ops));
+        parts.push(new Part("console", ConsoleSetup.install(ops, config, queue.admin(), registry, clock,
+                List.of(queueMetrics::refreshNextHops))));
     }
 
     /** Creates the data folder readable only by the relay's user, or warns when an existing one is open to others. */
@@ -404,8 +450,7 @@ public final class Relay implements AutoCloseable {
         server.updateRelayDomains(Wiring.set(fresh.relayDomains()));
         List<String> later = new ArrayList<>();
         fresh.effective().forEach((k, v) -> {
-            if (!k.equals(ConfigKeys.RELAY_DOMAINS.name()) && !k.equals(ConfigKeys.ROUTES_FILE.name())
-                    && !v.equals(config.effective().get(k))) {
+            if (!Wiring.RELOADED_KEYS.contains(k) && !v.equals(config.effective().get(k))) {
                 later.add(k);
             }
         });
@@ -423,12 +468,12 @@ public final class Relay implements AutoCloseable {
     }
 
     /** The addresses the SMTP receiver listens on (real ports when 0 was configured). */
-    public List<java.net.InetSocketAddress> smtpAddresses() {
+    public List<InetSocketAddress> smtpAddresses() {
         return server == null ? List.of() : server.boundAddresses();
     }
 
     /** The metrics endpoint's address, when it runs. */
-    public Optional<java.net.InetSocketAddress> metricsAddress() {
+    public Optional<InetSocketAddress> metricsAddress() {
         return Optional.ofNullable(ops).map(OpsServer::address);
     }
 

@@ -139,7 +139,6 @@ public final class RelayMain implements Callable<Integer> {
         org.slf4j.bridge.SLF4JBridgeHandler.install();
         long t0 = System.nanoTime();
         log.info("relay {} starting, configuration: {}, host name {}", Version.get(), cfg.sourceName(), cfg.hostname());
-        StartChecks.warnings(cfg).forEach(w -> log.warn("{}", w));
         CountDownLatch stop = new CountDownLatch(1);
         Relay relay;
         try {

@@ -81,13 +81,25 @@ public final class StartChecks {
         return problems;
     }
 
-    /** Things that do not stop a start but are probably wrong, one line each. */
+    /**
+     * Things that do not stop a start but are probably wrong, one line each: printed by
+     * {@code relay --check-config} and logged by every start ({@link Relay#start}).
+     */
     public static List<String> warnings(RelayConfig config) {
         List<String> warnings = new ArrayList<>();
         if (CONTAINER_ID.matcher(config.hostname()).matches()) {
             warnings.add("the host name " + config.hostname() + " looks like a container id: it is in the greeting, in "
                     + "Received: headers and in bounces (set hostname in the configuration, or the environment variable "
                     + dev.relay.dist.config.ConfigLoader.HOSTNAME_ENV + ")");
+        }
+        if (!config.hostname().contains(".")) {
+            // RFC 5321 sections 2.3.5 and 4.1.1.1: the greeting and EHLO give a fully qualified domain
+            // name, and bounces come from postmaster@hostname; receivers may refuse a bare name.
+            warnings.add("the host name '" + config.hostname() + "' is not fully qualified: receivers may refuse our EHLO and bounces"
+                    + " (set hostname = NAME.DOMAIN in the configuration)");
+        }
+        if (config.get(ConfigKeys.AUTH_ENABLED) && !config.get(ConfigKeys.TLS_ENABLED)) {
+            warnings.add("AUTH is not offered: it needs TLS (tls_enabled = no)");
         }
         return warnings;
     }

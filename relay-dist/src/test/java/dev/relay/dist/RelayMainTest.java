@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -118,6 +119,44 @@ class RelayMainTest {
                 .contains("RELAY_HOSTNAME");
         Files.writeString(conf, "hostname = mx1.example.org\ndata_directory = data\n");
         assertThat(relay("--check-config", "-c", conf.toString()).err()).isEmpty();
+    }
+
+    @Test
+    void checkConfigAndAStartRefuseTheSameCrossKeyProblemWithTheSameMessage() throws Exception {
+        Path conf = conf("listen = 127.0.0.1:0\nmetrics_listen = none\ntls_enabled = no\ntls_implicit_listen = 127.0.0.1:0\n");
+        String problem = conf + ":6: key 'tls_implicit_listen': is set but tls_enabled = no"
+                + " (enable TLS, or set tls_implicit_listen = none)";
+        Result check = relay("--check-config", "-c", conf.toString());
+        Result start = relay("-c", conf.toString());
+        assertThat(check.code()).isEqualTo(1);
+        assertThat(start.code()).isEqualTo(1);
+        assertThat(check.err().lines()).containsExactly(problem,
+                "relay: 1 problem in the configuration; fix them and check again");
+        assertThat(start.err().lines()).containsExactly(problem,
+                "relay: 1 problem in the configuration; not started");
+        assertThat(dir.resolve("data")).doesNotExist();
+    }
+
+    @Test
+    void checkConfigPrintsTheWarningsAStartLogs() throws Exception {
+        Path conf = conf("listen = 127.0.0.1:0\nmetrics_listen = none\ntls_enabled = no\nauth_enabled = yes\n");
+        Result check = relay("--check-config", "-c", conf.toString());
+        assertThat(check.code()).as(check.err()).isZero();
+        assertThat(check.err().lines()).containsExactly("relay: warning: AUTH is not offered: it needs TLS (tls_enabled = no)");
+
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Relay.class);
+        logger.addAppender(logs);
+        try (Relay relay = Relay.start(dev.relay.dist.config.ConfigLoader.forThisMachine().load(Optional.of(conf)), Clock.systemUTC())) {
+            assertThat(relay.smtpAddresses()).isNotEmpty();
+        } finally {
+            logger.detachAppender(logs);
+        }
+        assertThat(List.copyOf(logs.list)).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                .extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .containsExactly("AUTH is not offered: it needs TLS (tls_enabled = no)");
     }
 
     @Test
