@@ -3,11 +3,9 @@ package dev.relay.dist.cli;
 import dev.relay.queue.admin.QueueAdmin;
 import dev.relay.queue.admin.QueueFilter;
 import dev.relay.queue.QueueId;
-import dev.relay.queue.RecipientState;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -46,25 +44,8 @@ abstract class IdsCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Every message in the queue (with filters: every message that matches).")
     boolean all;
 
-    @Option(names = "--state", paramLabel = "STATE", converter = Converters.StateConverter.class,
-            description = "Only messages with a recipient in this state: queued, deferred, delivered, failed or held.")
-    RecipientState state;
-
-    @Option(names = "--from", paramLabel = "TEXT", description = "Only senders containing TEXT (case-insensitive).")
-    String from;
-
-    @Option(names = "--to", paramLabel = "TEXT",
-            description = "Only messages with a recipient containing TEXT (case-insensitive).")
-    String to;
-
-    @Option(names = "--older-than", paramLabel = "AGE", converter = Converters.DurationConverter.class,
-            description = "Only messages that arrived longer ago than AGE (30s, 5m, 4h, 5d).")
-    Duration olderThan;
-
-    @Option(names = "--next-hop", paramLabel = "HOST",
-            description = "Only messages last tried at HOST: a route's next hop as relayctl routes prints it,"
-                    + " a host name or address, or the recipients' domain.")
-    String nextHop;
+    @CommandLine.Mixin
+    FilterOptions filters;
 
     /** The messages named on the command line: explicit ids, or a filter. */
     record Selection(List<QueueId> ids, QueueFilter filter, boolean fromStdin) {
@@ -86,15 +67,15 @@ abstract class IdsCommand implements Callable<Integer> {
             return selection;
         }
         List<String> args = idArgs == null ? List.of() : idArgs;
-        boolean filters = state != null || from != null || to != null || olderThan != null || nextHop != null;
-        if (args.isEmpty() && !all && !filters) {
+        boolean filtered = filters.any();
+        if (args.isEmpty() && !all && !filtered) {
             throw usage("say which messages to " + verb() + ": ID... (queue ids), - (ids on standard input), --all,"
                     + " or filters (--state, --from, --to, --older-than, --next-hop)");
         }
-        if (!args.isEmpty() && (all || filters)) {
+        if (!args.isEmpty() && (all || filtered)) {
             throw usage("give either queue ids or --all/filters, not both");
         }
-        if (nextHop != null && nextHop.isBlank()) {
+        if (filters.nextHop != null && filters.nextHop.isBlank()) {
             throw usage("--next-hop needs a host name");
         }
         if (!args.isEmpty()) {
@@ -104,7 +85,7 @@ abstract class IdsCommand implements Callable<Integer> {
             }
             selection = new Selection(stdin ? readIds() : convert(args), null, stdin);
         } else {
-            selection = new Selection(null, new QueueFilter(state, from, to, olderThan, nextHop), false);
+            selection = new Selection(null, filters.filter(), false);
         }
         return selection;
     }

@@ -3,9 +3,7 @@ package dev.relay.dist.cli;
 import dev.relay.queue.admin.MessageView;
 import dev.relay.queue.admin.QueueAdmin;
 import dev.relay.queue.admin.QueueFilter;
-import dev.relay.queue.RecipientState;
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -27,22 +25,8 @@ final class QueueCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--state", paramLabel = "STATE", converter = Converters.StateConverter.class,
-            description = "Only messages with a recipient in this state: queued, deferred, delivered, failed or held.")
-    RecipientState state;
-
-    @Option(names = "--from", paramLabel = "TEXT", description = "Only senders containing TEXT (case-insensitive).")
-    String from;
-
-    @Option(names = "--to", paramLabel = "TEXT", description = "Only messages with a recipient containing TEXT (case-insensitive).")
-    String to;
-
-    @Option(names = "--older-than", paramLabel = "AGE", converter = Converters.DurationConverter.class,
-            description = "Only messages that arrived longer ago than AGE (30s, 5m, 4h, 5d).")
-    Duration olderThan;
-
-    @Option(names = "--next-hop", paramLabel = "HOST", description = "Only messages last tried at a next hop containing HOST.")
-    String nextHop;
+    @CommandLine.Mixin
+    FilterOptions filters;
 
     @Option(names = "--json", description = "One JSON object per message and line (like postqueue -j), for scripts.")
     boolean json;
@@ -57,8 +41,8 @@ final class QueueCommand implements Callable<Integer> {
         }
         QueueAdmin admin = parent.context().queue();
         PrintWriter out = spec.commandLine().getOut();
-        QueueFilter filter = new QueueFilter(state, from, to, olderThan, nextHop);
-        boolean filtered = state != null || from != null || to != null || olderThan != null || nextHop != null;
+        QueueFilter filter = filters.filter();
+        boolean filtered = filters.any();
         long messages = 0;
         long recipients = 0;
         long bytes = 0;

@@ -23,10 +23,10 @@ final class RetryCommand extends IdsCommand {
         PrintWriter out = spec.commandLine().getOut();
         LongConsumer progress = progress();
         long n;
-        boolean onlyHop = state == null && from == null && to == null && olderThan == null;
+        boolean onlyHop = filters.onlyNextHop();
         if (s.filter() != null && onlyHop) {
             // Every waiting recipient, or those last tried at the next hop: by recipient, in batches.
-            n = admin.retryAll(nextHop, progress);
+            n = admin.retryAll(filters.nextHop, progress);
         } else {
             List<QueueId> ids = resolve();
             n = 0;
