@@ -2,7 +2,7 @@ package dev.relay.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.queue.QueueFilter;
+import dev.relay.queue.admin.QueueFilter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

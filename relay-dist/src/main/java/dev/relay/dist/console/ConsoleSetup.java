@@ -5,7 +5,7 @@ import dev.relay.dist.config.ConfigKeys;
 import dev.relay.dist.config.RelayConfig;
 import dev.relay.dist.ops.Json;
 import dev.relay.dist.ops.OpsServer;
-import dev.relay.queue.QueueAdmin;
+import dev.relay.queue.admin.QueueAdmin;
 import dev.relay.server.auth.UsersFile;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.InetSocketAddress;

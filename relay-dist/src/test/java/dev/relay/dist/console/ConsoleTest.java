@@ -2,10 +2,10 @@ package dev.relay.dist.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.queue.MessageView;
-import dev.relay.queue.QueueFilter;
+import dev.relay.queue.admin.MessageView;
+import dev.relay.queue.admin.QueueFilter;
 import dev.relay.queue.RecipientState;
-import dev.relay.queue.RecipientView;
+import dev.relay.queue.admin.RecipientView;
 import dev.relay.server.auth.PasswordHash;
 import dev.relay.server.auth.UsersFile;
 import java.io.InputStream;

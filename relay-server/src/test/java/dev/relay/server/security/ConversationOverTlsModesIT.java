@@ -2,8 +2,8 @@ package dev.relay.server.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.relay.queue.MessageDetail;
-import dev.relay.queue.MessageView;
+import dev.relay.queue.admin.MessageDetail;
+import dev.relay.queue.admin.MessageView;
 import dev.relay.server.policy.Cidr;
 import java.nio.file.Path;
 import java.util.List;
