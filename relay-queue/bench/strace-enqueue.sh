@@ -5,10 +5,13 @@
 # fresh queue, each completed future marked by one write of "ACK i" to acks.log) under
 #   strace -f -tt -e trace=openat,write,pwrite64,fsync,fdatasync,sync_file_range
 # and then checks the trace:
-#   - how many fsync/fdatasync calls hit queue.mv.db, against the number of groups the writer
-#     committed (one CHECKPOINT SYNC per group);
-#   - that no ACK is written while a write to queue.mv.db is not yet followed by a sync, i.e.
+#   - how many fsync/fdatasync calls hit the queue's journal segments (spool/*.seg, where an
+#     acknowledged message is kept), against the number of groups the writer committed (one
+#     force per group);
+#   - that no ACK is written while a write to a segment is not yet followed by a sync, i.e.
 #     every acknowledged message was on disk (written and synced) before its future completed.
+#     (The database, queue.mv.db, is not synced on a message's way: it is rebuilt from the
+#     journal after a crash.)
 #
 # Usage (from the repository root):
 #   ./mvnw -B -q -pl relay-queue -am test-compile     # once
@@ -62,7 +65,7 @@ for raw in open(trace):
         if fm:
             path, fd = fm.group(1), int(fm.group(2))
             db_fds.discard(fd); ack_fds.discard(fd)
-            if path.endswith("queue.mv.db"):
+            if path.endswith(".seg"):
                 db_fds.add(fd)
             elif path.endswith("acks.log"):
                 ack_fds.add(fd)
@@ -86,10 +89,10 @@ for raw in open(trace):
             violations.append(raw.rstrip())
         if first_sync_line is not None and len(excerpt) < 40: excerpt.append(raw.rstrip()[:120])
 print(f"groups committed: {groups}")
-print(f"fsync/fdatasync on queue.mv.db: {syncs} (includes the syncs of opening, migrating and closing the database)")
-print(f"writes to queue.mv.db: {writes}")
+print(f"fsync/fdatasync on journal segments: {syncs}")
+print(f"writes to journal segments: {writes}")
 print(f"ACK writes: {acks}")
-print(f"ACKs written while a database write was not yet synced: {len(violations)}")
+print(f"ACKs written while a journal write was not yet synced: {len(violations)}")
 if acks_per_sync:
     a = sorted(acks_per_sync)
     print(f"ACKs after each sync (= group sizes): n={len(a)} min={a[0]} median={a[len(a)//2]} max={a[-1]}")
