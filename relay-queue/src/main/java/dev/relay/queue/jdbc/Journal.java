@@ -46,11 +46,15 @@ import org.slf4j.LoggerFactory;
  * commit writes its messages and then forces the segment once (a new segment also forces its
  * folder) before any of them is acknowledged. Facts about a message after that go to its
  * segment's control file {@code NNNNNNNNNNNNNNNN.ctl}, one small checksummed record each: a
- * recipient's final state, the message finished or deleted, held, released, bounce requested.
- * The administrator's changes are forced before relayctl reports them; delivery outcomes are not
- * (a kill keeps them in the page cache; a power cut may lose the last ones, which repeats those
- * deliveries: at least once). Nothing is ever rewritten in place: a segment and its control
- * file are deleted together once the database holds no message stored in them.
+ * recipient's final state (a message is finished when all are), the message deleted by an
+ * administrator, withdrawn (its rows could not be stored) or moved to a newer segment, held,
+ * released, bounce requested. The administrator's changes are forced before relayctl reports
+ * them; delivery outcomes are not (a kill keeps them in the page cache; a power cut may lose the
+ * last ones, which repeats those deliveries: at least once). Nothing is ever rewritten in place
+ * (a control file's unreadable tail is cut at a rebuild): a segment and its control file are
+ * deleted together once the database holds none of its messages and its control file marks
+ * every one finished. The few live messages of a mostly dead segment are moved to the current
+ * one first (see {@code H2MessageQueue.compactSegment}).
  *
  * <p>Reading back. {@link #scan} reads every segment with its control file and gives each
  * message that is not finished, with the states its control records say. A record that is cut
