@@ -15,11 +15,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +44,9 @@ final class JournalAdoption {
         long started = System.nanoTime();
         Map<String, Journal.Location> moved = new HashMap<>();
         try {
-            deleteTree(dir.resolve(WORK));
+            if (Files.exists(dir.resolve(WORK))) {
+                QueueSalvage.deleteTree(dir.resolve(WORK));
+            }
             try (Journal work = Journal.open(dir, WORK, fileSystem); Connection c = pool.getConnection()) {
                 List<String> ids = new ArrayList<>();
                 try (PreparedStatement ps = c.prepareStatement("SELECT queue_id FROM message"
@@ -164,17 +164,6 @@ final class JournalAdoption {
                     work.control(at.segment(), id, Journal.BOUNCE, bounce, true);
                 }
                 return at;
-            }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
             }
         }
     }
